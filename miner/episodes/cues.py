@@ -1,0 +1,101 @@
+"""Word cues the episode builder reads around mentions (pure regexes, compiled once).
+
+Each cue is a class of phrasing, not one document's wording: the phase of an episode
+(step-up vs later), whether an interval describes dosing or recurrence, premedication,
+infection work-up results and attribution of a fever to infection.
+"""
+
+from __future__ import annotations
+
+import re
+
+INITIAL_PHASE = re.compile(
+    r"\b(?:step[- ]?up|priming|first (?:full |treatment )?dose|initial dos|post[- ]first|"
+    r"after the first|(?:cycle|C)\s?1\b|C1\s?D\d|ramp[- ]?up|dose escalation|first cycle|"
+    r"first week|initial phase|lead[- ]in|(?:the )?first (?:infusion|injection|administration))",
+    re.IGNORECASE,
+)
+LATE_PHASE = re.compile(
+    r"\b(?:recurren\w*|recurr\w+|recur|recurs|again|subsequent\w*|later|late\b|late-onset|"
+    r"maintenance|outpatient|each|every|after every|consistently|repeated\w*|repetitive|cyclic\w*|"
+    r"periodic\w*|thereafter|ongoing|throughout|re-?emerg\w*|return\w*|persist\w*|"
+    r"(?:cycle|C)\s?(?:[2-9]|\d\d)\b|C(?:[2-9]|\d\d)\s?D\d|months? (?:later|after|into)|"
+    r"beyond|after (?:transition|recovery)|regular intervals|predictabl\w*|monthly|weekly|"
+    r"biweekly|fortnightly|each (?:dose|infusion|injection|administration))",
+    re.IGNORECASE,
+)
+RECURRING = re.compile(
+    r"\b(?:recurren\w*|recurr\w+|recur|recurs|repeated\w*|repetitive|cyclic\w*|periodic\w*|"
+    r"every|each|consistently|regularly|regular intervals|predictabl\w*|episodes|fevers|"
+    r"again|typically|invariably|reproducibl\w*|monthly|weekly|biweekly)\b",
+    re.IGNORECASE,
+)
+DOSE_LINKED = re.compile(
+    r"\b(?:post[- ]?(?:infusion|administration|injection|dose|dosing|treatment)|after (?:each |every |the |a )?"
+    r"(?:\w+ ){0,2}(?:infusions?|doses?|dosing|injections?|administrations?)|followed .{0,30}"
+    r"(?:infusions?|doses?|injections?|administrations?)|(?:infusions?|doses?|injections?)\b.{0,20}"
+    r"followed by)",
+    re.IGNORECASE,
+)
+DOSING_WORDS = re.compile(
+    r"^(?:infusions?|doses?|dosing|dosed|injections?|administrations?|administered|given|"
+    r"schedule[ds]?|continued|resumed|restarted|reduced|extended|spaced|changed|switched|"
+    r"treatment|therapy|regimen|maintenance|cycles?|treated|receiv\w*|transitioned|moved|"
+    r"de-escalated|escalated|decreased|increased|interval)$",
+    re.IGNORECASE,
+)
+EPISODE_WORDS = re.compile(
+    r"^(?:fevers?|febrile|episodes?|crs|recurr\w*|occurr?\w*|occur|recur|spikes?|pyrexia|"
+    r"temperatures?|syndrome|events?|flares?|symptoms?|recurrences?|reappear\w*|develop\w*)$",
+    re.IGNORECASE,
+)
+PREMEDICATION = re.compile(
+    r"\b(?:pre-?medicat\w*|pre-?treat(?:ed|ment) with|per protocol|standard premed\w*|prior to (?:each |every )?"
+    r"(?:dose|infusion|injection))",
+    re.IGNORECASE,
+)
+MANAGEMENT = re.compile(
+    r"\b(?:manag\w+|treat\w*|respond\w*|resol\w+|given|administ\w+|received|requir\w+|"
+    r"responsive|control\w*|abat\w+|subsid\w+|improv\w+|therapy|started on|initiated on)\b",
+    re.IGNORECASE,
+)
+OTHER_EVENT = re.compile(
+    r"\b(?:developed|experienced|diagnosed with|revealed|presented with|complicated by|"
+    r"suffered)\b",
+    re.IGNORECASE,
+)
+WORKUP_NEGATIVE = re.compile(
+    r"\b(?:negative|neg\b|unremarkable|no growth|ngtd|sterile|no (?:clear |obvious |identifiable )?"
+    r"(?:infectious )?(?:source|focus|cause)|no (?:\w+,? ){0,5}(?:infections?|pathogens?|organisms?)"
+    r" (?:was |were )?(?:detected|identified|found|isolated)|without (?:an? )?(?:identifiable |clear )?"
+    r"(?:infectious )?(?:source|focus)|(?:infection|sepsis) (?:was |were )?(?:ruled out|excluded)|"
+    r"ruled out|excluded|lacked (?:a |an )?(?:clear |obvious )?(?:infectious )?source|normal)\b",
+    re.IGNORECASE,
+)
+WORKUP_POSITIVE = re.compile(
+    r"\b(?:positive|grew|growing|isolated|yielded|identified (?:\w+ ){0,3}(?:documented )?infections?|"
+    r"revealed (?:\w+ ){0,4}(?:pneumonia|infection|bacteremia)|documented infections?|"
+    r"confirmed (?:\w+ ){0,3}(?:infection|pneumonia)|\+\s?(?:for|ve\b))",
+    re.IGNORECASE,
+)
+INFECTION_CAUSE = re.compile(
+    r"\b(?:due to|secondary to|caused by|attributed to|from|because of|in the setting of|"
+    r"explained by|related to|source (?:was|being)|consistent with)\b",
+    re.IGNORECASE,
+)
+CRS_ATTRIBUTION = re.compile(
+    r"\b(?:attributed to|consistent with|due to|diagnosed as|considered|as|deemed|representing|"
+    r"compatible with|interpreted as|in keeping with)\b",
+    re.IGNORECASE,
+)
+TOCILIZUMAB_RESPONSE = re.compile(
+    r"\b(?:respon\w+|resol\w+|abat\w+|subsid\w+|improv\w+|defervesc\w+|rapid\w*|prompt\w*|"
+    r"control\w*|successful\w*)\b",
+    re.IGNORECASE,
+)
+IMPACT = (
+    ("discontinued", re.compile(r"\b(?:discontinu\w+|stopped|permanently held|withdrawn)\b", re.I)),
+    ("dose reduced", re.compile(r"\b(?:reduced to|de-escalat\w+|spaced|extended to|less frequent|"
+                               r"dose reduc\w+|switched to (?:monthly|every))\b", re.I)),
+    ("delayed", re.compile(r"\b(?:delay\w*|held|interrupt\w+|postpon\w+|temporar\w+ discontinu\w+)\b", re.I)),
+)

@@ -1,0 +1,252 @@
+"""Summary tables with one row per patient: read them, link them to the narrative.
+
+A header is sorted into a field by its words ("First CRS (timing, grade)" -> first CRS,
+"Recurrent CRS (timing)" -> recurrence, "CRS management" -> treatments,
+"Premedication" -> ignored). The cells are read with the same mention extractor as the
+body text, passed in as a function so that this module stays free of spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from miner.episodes.builder import find_age_sex
+from miner.episodes.model import Episode, Evidence, Mention, PatientRecord
+from miner.ingest.document import Table
+from miner.labels import DRUG, GRADE, TIMING, TREATMENT
+
+MentionFinder = Callable[[list[str]], list[list[Mention]]]
+
+_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("premedication", re.compile(r"pre-?medicat|prophyla", re.I)),
+    ("management", re.compile(r"manag|treatment of|crs treatment|therap\w* (?:of|for) crs|"
+                              r"intervention|treated with|^treatment$|^management", re.I)),
+    ("first", re.compile(r"first|initial|step-?up|early|priming|c1", re.I)),
+    ("recurrence", re.compile(r"recurr|late|subsequent|interval|pattern|later|repeat|cyclic", re.I)),
+    ("infection", re.compile(r"infect|work-?up|culture|microbio", re.I)),
+    ("impact", re.compile(r"impact|outcome|effect on|course|action", re.I)),
+    ("age_sex", re.compile(r"\bage\b|\bsex\b|gender|age/sex", re.I)),
+    ("id", re.compile(r"^(?:case|patient|pt\.?|no\.?|#|id|subject|n)\s*(?:#|no\.?)?$", re.I)),
+    ("drug", re.compile(r"bispecific|agent|drug|bsab|product|therapy|regimen|car-?t|engager", re.I)),
+)
+_NONE = re.compile(r"^\s*(?:none|no\b|nil|absent|not? (?:observed|reported)|—|-|n/?a)\b", re.I)
+_ID_CELL = re.compile(r"(?:case|patient|pt\.?)?\s*#?\s*(\d{1,3}|[A-J])\b", re.I)
+
+
+@dataclass
+class TableRow:
+    """What one table row says about one patient."""
+
+    number: int | None
+    label: str
+    page: int | None
+    cells: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+
+def classify_header(header: str) -> str | None:
+    """The field a column header stands for, or None."""
+    for name, pattern in _COLUMNS:
+        if pattern.search(header.strip()):
+            return name
+    return None
+
+
+def _row_number(cell: str) -> int | None:
+    match = _ID_CELL.match(cell.strip())
+    if not match:
+        return None
+    token = match.group(1)
+    return int(token) if token.isdigit() else ord(token.upper()) - ord("A") + 1
+
+
+def is_patient_table(table: Table) -> bool:
+    """A table whose header names patients and at least one CRS-related column."""
+    if len(table.rows) < 2:
+        return False
+    kinds = [classify_header(h) for h in table.rows[0]]
+    return "id" in kinds and any(k in kinds for k in ("first", "recurrence", "management",
+                                                       "drug"))
+
+
+def read_patient_table(table: Table, find_mentions: MentionFinder) -> list[TableRow]:
+    """Read each data row of a patient table into fields.
+
+    Fields: ``age``, ``sex``, ``drugs``, ``first_crs`` (dict or the string "none"),
+    ``recurrence_interval_days``, ``hours_post_dose``, ``treatments``,
+    ``infection_workup_negative``, ``treatment_impact``.
+    """
+    header = table.rows[0]
+    kinds = [classify_header(h) for h in header]
+    rows: list[TableRow] = []
+    data_rows = [r for r in table.rows[1:] if any(c.strip() for c in r)]
+    flat: list[str] = [cell for row in data_rows for cell in row]
+    mentions = find_mentions(flat)
+    position = 0
+    for row in data_rows:
+        row_mentions = mentions[position : position + len(row)]
+        position += len(row)
+        id_index = kinds.index("id") if "id" in kinds else 0
+        number = _row_number(row[id_index]) if id_index < len(row) else None
+        label = row[id_index].strip() if id_index < len(row) else ""
+        out = TableRow(number=number, label=label, page=table.page)
+        for kind, head, cell, cell_mentions in zip(kinds, header, row, row_mentions,
+                                                   strict=False):
+            if kind is None or not cell.strip():
+                continue
+            out.cells[kind] = cell
+            out.evidence[kind] = Evidence(f"{head}: {cell}", -1, -1, table.page)
+            _read_cell(out, kind, cell, cell_mentions)
+        rows.append(out)
+    return rows
+
+
+def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention]) -> None:
+    fields = row.fields
+    if kind == "age_sex":
+        age, sex = find_age_sex(cell)
+        if age is None:
+            digits = re.search(r"\b(\d{1,3})\b", cell)
+            age = int(digits.group(1)) if digits else None
+            sex_match = re.search(r"\b([MF])\b", cell)
+            sex = sex_match.group(1) if sex_match else None
+        fields["age"], fields["sex"] = age, sex
+    elif kind == "drug":
+        drugs = [m.norm for m in mentions if m.label == DRUG and m.norm]
+        if drugs:
+            fields["drugs"] = list(dict.fromkeys(drugs))
+            fields["drug_misspelled"] = any(m.is_misspelled for m in mentions if m.label == DRUG)
+    elif kind == "first":
+        if _NONE.match(cell) or re.search(r"\bnone\b|\bno crs\b|well tolerated", cell, re.I):
+            fields["first_crs"] = "none"
+            return
+        first: dict[str, int | None] = {"cycle": None, "day": None, "grade": None}
+        for m in mentions:
+            if m.label == TIMING and m.value and m.value.get("kind") == "cycle_day":
+                first["cycle"] = m.value.get("cycle") or 1
+                first["day"] = m.value.get("day")
+            if m.label == GRADE and m.value and not m.value.get("qualitative"):
+                first["grade"] = m.value.get("high")
+        fields["first_crs"] = first
+    elif kind == "recurrence":
+        for m in mentions:
+            if m.label != TIMING or not m.value:
+                continue
+            if m.value.get("kind") == "interval" and m.value.get("interval_days"):
+                fields["recurrence_interval_days"] = list(m.value["interval_days"])
+            elif m.value.get("kind") == "post_dose" and m.value.get("hours"):
+                fields["hours_post_dose"] = list(m.value["hours"])
+            if m.label == GRADE and m.value:
+                fields["late_grade"] = m.value.get("high")
+        if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every )?dose", cell, re.I):
+            fields["dose_linked"] = True
+    elif kind == "management":
+        treatments = [m.norm for m in mentions if m.label == TREATMENT and m.norm
+                      and not m.is_negated]
+        if treatments:
+            fields["treatments"] = list(dict.fromkeys(treatments))
+    elif kind == "infection":
+        if re.search(r"positive|infection|grew|pneumonia|bacter", cell, re.I) and not \
+                re.search(r"\bno\b|negative|none", cell, re.I):
+            fields["infection_workup_negative"] = False
+        elif re.search(r"negative|none|no source|unremarkable|neg\b", cell, re.I):
+            fields["infection_workup_negative"] = True
+    elif kind == "impact":
+        fields["treatment_impact"] = cell.strip()
+
+
+def merge_table_row(record: PatientRecord, row: TableRow) -> None:
+    """Fill the record's empty fields from its table row; record disagreements.
+
+    The narrative's own statements come first; the table fills what the narrative
+    leaves null, and replaces a recurrence interval that was only inferred from the
+    dosing schedule (the table states it).
+    """
+    f = row.fields
+
+    columns = {"age": "age_sex", "sex": "age_sex", "drugs": "drug", "first_crs": "first",
+               "recurrence_interval_days": "recurrence", "hours_post_dose": "recurrence"}
+
+    def disagree(name: str, narrative: Any, table: Any) -> None:
+        cell = row.evidence.get(columns.get(name.split(".")[0], name))
+        record.discrepancies.append({"field": name, "narrative": narrative, "table": table,
+                                     "table_cell": cell.text if cell else "",
+                                     "table_page": row.page})
+
+    if "age" in f and f["age"] is not None:
+        if record.age is None:
+            record.age = f["age"]
+        elif record.age != f["age"]:
+            disagree("age", record.age, f["age"])
+    if f.get("sex"):
+        if record.sex is None:
+            record.sex = f["sex"]
+        elif record.sex != f["sex"]:
+            disagree("sex", record.sex, f["sex"])
+    for drug in f.get("drugs", []):
+        if drug not in record.drugs:
+            if record.drugs:
+                disagree("drugs", list(record.drugs), f["drugs"])
+            else:
+                record.drugs.append(drug)
+                record.sources["drugs"] = "table"
+    first = f.get("first_crs")
+    if first == "none":
+        if record.first_crs is not None:
+            disagree("first_crs", record.first_crs, None)
+    elif isinstance(first, dict):
+        if record.first_crs is None:
+            record.first_crs = first
+            record.sources["first_crs"] = "table"
+            if not any(e.phase == "initial" for e in record.episodes):
+                episode = Episode(phase="initial", cycle=first.get("cycle"), day=first.get("day"),
+                                  day_after_first_dose=first.get("day"), grade=first.get("grade"),
+                                  grade_source="stated" if first.get("grade") else None,
+                                  named_crs=True,
+                                  evidence=[row.evidence["first"]] if "first" in row.evidence else [])
+                record.episodes.insert(0, episode)
+        else:
+            for key in ("cycle", "day", "grade"):
+                if first.get(key) is not None and record.first_crs.get(key) is None:
+                    record.first_crs[key] = first[key]
+                elif first.get(key) is not None and first[key] != record.first_crs.get(key):
+                    disagree(f"first_crs.{key}", record.first_crs.get(key), first[key])
+    interval = f.get("recurrence_interval_days")
+    if interval:
+        if record.recurrence_interval_days is None or \
+                record.recurrence_interval_source == "dosing schedule":
+            if record.recurrence_interval_days and record.recurrence_interval_days != interval:
+                disagree("recurrence_interval_days", record.recurrence_interval_days, interval)
+            record.recurrence_interval_days = interval
+            record.recurrence_interval_source = "table"
+            record.evidence["recurrence_interval_days"] = [row.evidence["recurrence"]]
+        elif record.recurrence_interval_days != interval:
+            disagree("recurrence_interval_days", record.recurrence_interval_days, interval)
+    hours = f.get("hours_post_dose")
+    if hours:
+        if record.hours_post_dose is None:
+            record.hours_post_dose = hours
+            record.sources["hours_post_dose"] = "table"
+        elif record.hours_post_dose != hours:
+            disagree("hours_post_dose", record.hours_post_dose, hours)
+    if (interval or hours or f.get("dose_linked")) and not any(
+            e.phase == "late" for e in record.episodes):
+        record.episodes.append(Episode(
+            phase="late", hours_post_dose=hours, interval_days=interval, recurrent=True,
+            named_crs=True, grade=f.get("late_grade"),
+            grade_source="stated" if f.get("late_grade") else None,
+            evidence=[row.evidence["recurrence"]] if "recurrence" in row.evidence else []))
+    for name in f.get("treatments", []):
+        if name not in record.treatments:
+            record.treatments.append(name)
+    if f.get("infection_workup_negative") is not None and record.infection_workup_negative is None:
+        record.infection_workup_negative = f["infection_workup_negative"]
+    if f.get("treatment_impact") and record.treatment_impact is None:
+        record.treatment_impact = f["treatment_impact"]
+    grades = [e.grade for e in record.episodes if e.grade is not None]
+    if grades:
+        record.max_grade = max(grades)

@@ -1,0 +1,217 @@
+"""From input files to patient records: ingestion, pipeline, segmentation, episodes, criteria.
+
+This module holds the flow that ``miner extract`` runs; the CLI only parses arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from miner.classify.criteria import Criteria, load_criteria
+from miner.classify.recurrence import classify
+from miner.episodes.builder import EpisodeBuilder
+from miner.episodes.model import Mention, PatientRecord, Sentence
+from miner.episodes.tables import (
+    TableRow,
+    is_patient_table,
+    merge_table_row,
+    read_patient_table,
+)
+from miner.ingest.document import IngestError, SourceDocument
+from miner.segment.patients import segment_patients
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".text", ".markdown")
+
+
+@dataclass
+class DocumentResult:
+    """What one input document gave: its patients and mentions, or why it failed."""
+
+    path: str
+    doc_id: str
+    status: str  # "ok", "failed" or "skipped"
+    reason: str = ""
+    patients: list[PatientRecord] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    pages: int = 0
+    sha256: str = ""
+
+
+def discover_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], list[DocumentResult]]:
+    """Expand files and folders into input files, sorted for a stable order.
+
+    Returns the files to read and results for paths that cannot be read at all
+    (missing paths, unsupported file types given explicitly).
+    """
+    files: list[Path] = []
+    problems: list[DocumentResult] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file()
+                           and p.suffix.lower() in SUPPORTED_SUFFIXES
+                           and not p.name.endswith((".gold.json",)) and p.name != "README.md"
+                           and not p.name.startswith("."))
+            files.extend(found)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(path)
+            else:
+                problems.append(DocumentResult(str(path), path.stem, "skipped",
+                                               f"unsupported file type {path.suffix!r}; "
+                                               f"miner reads {', '.join(SUPPORTED_SUFFIXES)}"))
+        else:
+            problems.append(DocumentResult(str(path), path.stem, "failed",
+                                           "no such file or folder"))
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            unique.append(f)
+    return unique, problems
+
+
+def read_document(path: Path, password: str | None = None) -> SourceDocument:
+    """Ingest one file by its type (PDF or text)."""
+    if path.suffix.lower() == ".pdf":
+        from miner.ingest.pdf import read_pdf
+
+        return read_pdf(path, password=password)
+    from miner.ingest.text import read_text
+
+    return read_text(path)
+
+
+class Extractor:
+    """Runs the whole flow for documents; the spaCy pipeline is built once."""
+
+    def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None) -> None:
+        if nlp is None:
+            from miner.pipeline import build_nlp
+
+            nlp = build_nlp()
+        self.nlp = nlp
+        self.criteria = criteria or load_criteria()
+
+    def find_mentions(self, texts: list[str]) -> list[list[Mention]]:
+        """Mentions of short texts (table cells), one list per text."""
+        from miner.pipeline import doc_mentions
+
+        return [doc_mentions(doc) for doc in self.nlp.pipe(texts)]
+
+    def analyse(self, document: SourceDocument) -> tuple[list[Sentence], list[Mention]]:
+        """Run the pipeline on the document's body text."""
+        from miner.pipeline import doc_mentions, doc_sentences
+
+        doc = self.nlp(document.text)
+        mentions = doc_mentions(doc)
+        for mention in mentions:
+            mention.page = document.page_at(mention.start)
+        return doc_sentences(doc), mentions
+
+    def extract(self, document: SourceDocument) -> DocumentResult:
+        """Patients of one ingested document."""
+        sentences, mentions = self.analyse(document)
+        result = DocumentResult(document.path, document.doc_id, "ok", mentions=mentions,
+                                pages=len(document.pages))
+        builder = EpisodeBuilder(document.text, sentences, mentions, document.page_at,
+                                 document.doc_id)
+        excluded = [(t.start, t.end) for t in document.tables if t.start is not None
+                    and t.end is not None]
+        segments = segment_patients(document.text, excluded)
+        table_rows: list[TableRow] = []
+        for table in document.tables:
+            if is_patient_table(table):
+                table_rows.extend(read_patient_table(table, self.find_mentions))
+        records: list[PatientRecord] = []
+        single = len(segments) == 1 and segments[0].how == "single"
+        if single and len(table_rows) >= 2:
+            # a table-only summary: the rows are the patients
+            for row in table_rows:
+                record = PatientRecord(doc_id=document.doc_id,
+                                       patient_id=_row_label(row))
+                merge_table_row(record, row)
+                record.sources.setdefault("record", "table")
+                records.append(record)
+        else:
+            for segment in segments:
+                record = builder.build(segment.label, segment.start, segment.end)
+                match = [r for r in table_rows if r.number == segment.number] if table_rows else []
+                if single and len(table_rows) == 1:
+                    match = table_rows
+                if match:
+                    merge_table_row(record, match[0])
+                records.append(record)
+        for record in records:
+            if not _mentions_anything(record):
+                continue
+            classify(record, self.criteria)
+            result.patients.append(record)
+        return result
+
+
+def _row_label(row: TableRow) -> str:
+    label = row.label.strip()
+    if label.isdigit():
+        return f"Case {label}"
+    return label or f"Case {row.number}"
+
+
+def _mentions_anything(record: PatientRecord) -> bool:
+    """A patient exists for the output when the text names a T-cell engager or a CRS/fever
+    episode for them (a review article with no patients yields no records)."""
+    return bool(record.drugs or record.episodes)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_extract(
+    paths: Iterable[str | Path],
+    extractor: Extractor | None = None,
+    password: str | None = None,
+    on_progress: Callable[[DocumentResult], None] | None = None,
+    fail_fast: bool = False,
+) -> Iterator[DocumentResult]:
+    """Yield one result per input document, failures included (nothing is lost)."""
+    files, problems = discover_inputs(paths)
+    yield from problems
+    extractor = extractor or Extractor()
+    for path in files:
+        try:
+            document = read_document(path, password)
+            result = extractor.extract(document)
+        except IngestError as err:
+            logger.warning("failed: %s", err)
+            result = DocumentResult(str(path), path.stem, "failed", err.reason)
+            if fail_fast:
+                raise
+        except Exception as err:  # a bug must not lose the rest of the run
+            logger.exception("internal error on %s", path)
+            result = DocumentResult(str(path), path.stem, "failed",
+                                    f"internal error ({type(err).__name__}); please report it")
+            if fail_fast:
+                raise
+        try:
+            result.sha256 = file_sha256(path)
+        except OSError:
+            result.sha256 = ""
+        if on_progress:
+            on_progress(result)
+        yield result

@@ -1,0 +1,158 @@
+"""Pure parsers for measured values in clinical text: temperatures and CRS grades.
+
+No spaCy here: the pipeline component in :mod:`miner.pipeline.measures` wraps these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FEVER_THRESHOLD_C = 38.0  # ASTCT 2019: fever is a temperature of at least 38.0 °C
+
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+
+# "39 °C", "102.4 °F", "38,5 °C", "Tmax 38.9", "temperature of 39.2", "febrile to 101.5F"
+_TEMPERATURE = re.compile(
+    r"""
+    (?P<trigger>\b(?:t\s?max|temp(?:erature)?s?|febrile|fever(?:s)?|pyrexia|spiked|t)\b
+        [^\d\n.;]{0,24}?)?
+    (?<![\d.,/])(?P<value>\d{2,3}(?:[.,]\d{1,2})?)
+    (?P<unit>\s?(?:°|º|˚)\s?[CF]\b|\s?(?:°|º|˚)|\s?deg(?:rees?)?\.?\s?(?:C|F|Celsius|Fahrenheit|centigrade)\b
+        |\s?[CF]\b(?!\s*-?\s*(?:reactive|[a-z])))?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Temperature:
+    """A body temperature found in text, converted to Celsius."""
+
+    start: int
+    end: int
+    text: str
+    celsius: float
+    scale: str  # "C" or "F" as written or inferred from the value
+
+    @property
+    def is_fever(self) -> bool:
+        """ASTCT fever: at least 38.0 °C."""
+        return self.celsius >= FEVER_THRESHOLD_C
+
+
+def fahrenheit_to_celsius(value: float) -> float:
+    """Convert °F to °C, rounded to one decimal (101.3 °F -> 38.5 °C)."""
+    return round((value - 32.0) * 5.0 / 9.0, 1)
+
+
+def find_temperatures(text: str) -> list[Temperature]:
+    """Find body temperatures: a value with a unit, or after a trigger such as "Tmax".
+
+    A value without a unit is read as Celsius between 34 and 43.5, Fahrenheit between
+    93 and 110; anything else is no temperature. Decimal commas ("38,5 °C") need a unit.
+
+    >>> [t.celsius for t in find_temperatures("Tmax 101.3F overnight; fever up to 39 °C")]
+    [38.5, 39.0]
+    """
+    found: list[Temperature] = []
+    for match in _TEMPERATURE.finditer(text):
+        raw_value = match.group("value")
+        unit_text = (match.group("unit") or "").strip()
+        trigger = (match.group("trigger") or "").strip().lower()
+        if not unit_text and not trigger:
+            continue
+        if "," in raw_value and not unit_text:
+            continue
+        if trigger == "t" and not unit_text and "." not in raw_value:
+            continue
+        value = float(raw_value.replace(",", "."))
+        unit = unit_text[-1:].upper() if unit_text and unit_text[-1:].upper() in "CF" else ""
+        if unit_text.lower().endswith(("celsius", "centigrade")):
+            unit = "C"
+        elif unit_text.lower().endswith("fahrenheit"):
+            unit = "F"
+        if not unit:
+            if 34.0 <= value <= 43.5:
+                unit = "C"
+            elif 93.0 <= value <= 110.0:
+                unit = "F"
+            else:
+                continue
+        celsius = value if unit == "C" else fahrenheit_to_celsius(value)
+        if not 34.0 <= celsius <= 43.5:
+            continue
+        start = match.start("value")
+        end = match.end("unit") if unit_text else match.end("value")
+        found.append(Temperature(start, end, text[start:end], round(celsius, 1), unit))
+    return found
+
+
+_GRADE_NUM = r"(?:[0-5]|IV|V|I{1,3})"
+_GRADE = re.compile(
+    rf"""
+    (?P<scale>\b(?:ASTCT|ASBMT|CTCAE(?:\s?v?\d(?:\.\d)?)?|Lee(?:\s\(?2014\)?)?|NCI|Penn|MSKCC)\s+)?
+    (?:
+      \b(?:grade|gr\.?)\s*(?:≥|>=|>|of\s)?\s*(?P<a>{_GRADE_NUM})\b
+        (?:\s*(?:-|–|—|to|/|or)\s*(?:grade\s*)?(?P<b>{_GRADE_NUM})\b)?
+        (?P<plus>\s*(?:or\s(?:higher|greater|above)|\+))?
+      |\bG(?P<g>[0-5])\b(?![-/]?\s?(?:CSF|P\d))
+      |\b(?P<lowhigh>low|high)[-\s]grade\b
+    )
+    """,
+    re.VERBOSE,
+)
+_GRADE_CI = re.compile(_GRADE.pattern, re.VERBOSE | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A grade expression: ``low``/``high`` are the grade range it spans (1-4 scale)."""
+
+    start: int
+    end: int
+    text: str
+    low: int | None
+    high: int | None
+    scale: str | None  # as written before the grade, e.g. "ASTCT", "CTCAE v5"
+    qualitative: str | None = None  # "low" or "high" for "low-grade"/"high-grade"
+
+
+def _grade_value(token: str | None) -> int | None:
+    if token is None:
+        return None
+    token = token.upper()
+    return int(token) if token.isdigit() else _ROMAN.get(token)
+
+
+def find_grades(text: str) -> list[Grade]:
+    """Find grade expressions: "grade 2", "Grade II", "gr 1", "G2", "grade 1-2", "low-grade".
+
+    "G2" is matched case-sensitively (so "g2" in free text is not a grade), the words
+    case-insensitively.
+
+    >>> [(g.low, g.high) for g in find_grades("grade 1–2 CRS; ASTCT grade 3")]
+    [(1, 2), (3, 3)]
+    """
+    found: list[Grade] = []
+    for match in _GRADE_CI.finditer(text):
+        if match.group("g") is not None and not match.group(0).lstrip().startswith("G"):
+            continue
+        scale = (match.group("scale") or "").strip() or None
+        if match.group("lowhigh"):
+            kind = match.group("lowhigh").lower()
+            low, high = (1, 2) if kind == "low" else (3, 4)
+            found.append(
+                Grade(match.start(), match.end(), match.group(0), low, high, scale, kind)
+            )
+            continue
+        low = _grade_value(match.group("a") or match.group("g"))
+        high = _grade_value(match.group("b")) or low
+        if match.group("plus") and low is not None:
+            high = 4
+        if low is None or high is None:
+            continue
+        low, high = min(low, high), max(low, high)
+        start = match.start("scale") if scale else match.start()
+        found.append(Grade(start, match.end(), text[start : match.end()], low, high, scale))
+    return found

@@ -1,0 +1,87 @@
+"""The spaCy pipeline: ``spacy.blank("en")`` with miner's rule components.
+
+Only this package imports spaCy. :func:`build_nlp` builds the pipeline once;
+:func:`doc_mentions` turns a processed Doc into plain :class:`~miner.episodes.model.Mention`
+objects for the later stages.
+"""
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import miner.pipeline.abbreviations  # noqa: F401  (registers factories)
+import miner.pipeline.concepts  # noqa: F401
+import miner.pipeline.drug_fuzzy  # noqa: F401
+import miner.pipeline.measures  # noqa: F401
+import miner.pipeline.sentences  # noqa: F401
+import miner.pipeline.temporal  # noqa: F401
+from miner.episodes.model import Mention, Sentence
+from miner.pipeline.context import add_context
+from miner.pipeline.extensions import SPAN_KEY, register_extensions
+from miner.pipeline.tokenizer import customize_tokenizer
+
+PIPE_NAMES = (
+    "miner_sentences",
+    "miner_concepts",
+    "miner_drug_fuzzy",
+    "miner_measures",
+    "miner_temporal",
+    "miner_abbreviations",
+    "medspacy_context",
+)
+
+
+def build_nlp(day_first: bool = True) -> Language:
+    """Build miner's pipeline on ``spacy.blank("en")`` (no statistical model)."""
+    import spacy
+
+    register_extensions()
+    nlp = spacy.blank("en")
+    customize_tokenizer(nlp)
+    nlp.add_pipe("miner_sentences")
+    nlp.add_pipe("miner_concepts")
+    nlp.add_pipe("miner_drug_fuzzy")
+    nlp.add_pipe("miner_measures")
+    nlp.add_pipe("miner_temporal", config={"day_first": day_first})
+    nlp.add_pipe("miner_abbreviations")
+    add_context(nlp)
+    return nlp
+
+
+def doc_sentences(doc: Doc, offset: int = 0) -> list[Sentence]:
+    """The Doc's sentences as plain objects, offsets shifted by ``offset``."""
+    return [
+        Sentence(index, s.start_char + offset, s.end_char + offset, s.text)
+        for index, s in enumerate(doc.sents)
+    ]
+
+
+def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
+    """The Doc's mentions as plain objects sorted by position, offsets shifted by ``offset``."""
+    spans = doc.spans.get(SPAN_KEY, [])
+    sent_index = {}
+    for index, sent in enumerate(doc.sents):
+        for i in range(sent.start, sent.end):
+            sent_index[i] = index
+    mentions = []
+    for span in spans:
+        mentions.append(
+            Mention(
+                label=span.label_,
+                text=span.text,
+                start=span.start_char + offset,
+                end=span.end_char + offset,
+                norm=span._.norm,
+                value=dict(span._.value) if span._.value else None,
+                attrs=dict(span._.attrs) if span._.attrs else {},
+                rule_id=span._.rule_id or "",
+                sentence=sent_index.get(span.start, -1),
+                is_negated=bool(span._.is_negated) or bool(span._.asserts_absence),
+                is_hypothetical=bool(span._.is_hypothetical),
+                is_historical=bool(span._.is_historical),
+                is_family=bool(span._.is_family),
+                is_uncertain=bool(span._.is_uncertain),
+                is_misspelled=bool(span._.is_misspelled),
+            )
+        )
+    mentions.sort(key=lambda m: (m.start, -m.end, m.label))
+    return mentions

@@ -1,0 +1,34 @@
+"""Span extensions and the span group that miner's components write to."""
+# No `from __future__ import annotations` in pipeline modules: spaCy 3.7 validates
+# factory signatures with pydantic.v1, which cannot resolve string annotations.
+
+
+from spacy.tokens import Doc, Span
+
+SPAN_KEY = "miner"  # doc.spans[SPAN_KEY] holds every mention; overlaps are allowed
+
+
+def register_extensions() -> None:
+    """Register miner's Span/Doc extensions once (guarded, safe to call repeatedly)."""
+    for name, default in (
+        ("norm", None),  # normalised value: generic drug name, treatment name, ...
+        ("rule_id", None),  # the id of the pattern that produced the span
+        ("value", None),  # structured value: dict (temperature, grade, timing)
+        ("attrs", None),  # the rule's attrs (target, class, ...)
+        ("is_misspelled", False),  # fuzzy drug match
+        ("asserts_absence", False),  # a term that itself says "absent" (afebrile)
+    ):
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+    if not Doc.has_extension("abbreviations"):
+        Doc.set_extension("abbreviations", default=None)
+
+
+def add_span(doc: Doc, span: Span | None) -> Span | None:
+    """Append a span to the miner span group (creating it), return it."""
+    if span is None:
+        return None
+    if SPAN_KEY not in doc.spans:
+        doc.spans[SPAN_KEY] = []
+    doc.spans[SPAN_KEY].append(span)
+    return span

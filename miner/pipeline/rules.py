@@ -1,0 +1,91 @@
+"""Typed rule objects for the JSONL files in ``patterns/``.
+
+One rule a line, e.g.::
+
+    {"id": "drug.talquetamab", "label": "DRUG", "pattern": "talquetamab", "norm": "talquetamab"}
+
+``pattern`` is a phrase (matched on lower case unless ``case_sensitive``) or a spaCy
+token-pattern list. Unknown keys are rejected so that a typo in a rule file fails loudly.
+"""
+
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from miner.labels import MENTION_LABELS
+
+
+class RuleError(ValueError):
+    """A rule file line that cannot be loaded; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class ConceptRule:
+    """One concept pattern."""
+
+    id: str
+    label: str
+    pattern: str | list[dict[str, Any]]
+    norm: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    case_sensitive: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ConceptRule":
+        """Build a rule, rejecting unknown keys and labels."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise RuleError(f"unknown keys {sorted(unknown)} in rule {data.get('id')!r}")
+        for key in ("id", "label", "pattern"):
+            if key not in data:
+                raise RuleError(f"rule {data.get('id')!r} lacks {key!r}")
+        if data["label"] not in MENTION_LABELS:
+            raise RuleError(f"rule {data['id']!r} has unknown label {data['label']!r}")
+        if not isinstance(data["pattern"], str | list):
+            raise RuleError(f"rule {data['id']!r}: pattern must be a string or a token list")
+        return cls(
+            id=data["id"],
+            label=data["label"],
+            pattern=data["pattern"],
+            norm=data.get("norm"),
+            attrs=dict(data.get("attrs") or {}),
+            case_sensitive=bool(data.get("case_sensitive", False)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form, omitting defaults."""
+        out: dict[str, Any] = {"id": self.id, "label": self.label, "pattern": self.pattern}
+        if self.norm is not None:
+            out["norm"] = self.norm
+        if self.attrs:
+            out["attrs"] = dict(self.attrs)
+        if self.case_sensitive:
+            out["case_sensitive"] = True
+        return out
+
+
+def load_rules(paths: list[Path]) -> list[ConceptRule]:
+    """Load concept rules from JSONL files into a fresh list.
+
+    Raises:
+        RuleError: on a malformed line or a duplicate id (naming file and line).
+    """
+    rules: list[ConceptRule] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.lstrip().startswith("//"):
+                continue
+            where = f"{path}:{number}"
+            try:
+                rule = ConceptRule.from_dict(json.loads(line))
+            except (json.JSONDecodeError, RuleError) as err:
+                raise RuleError(f"{where}: {err}") from err
+            if rule.id in seen:
+                raise RuleError(f"{where}: duplicate rule id {rule.id!r} (first in {seen[rule.id]})")
+            seen[rule.id] = where
+            rules.append(rule)
+    return rules

@@ -1,0 +1,61 @@
+"""A fast rule-based sentence splitter for case reports and clinical notes."""
+
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# Abbreviations whose trailing period does not end a sentence.
+_NO_BREAK = frozenset(
+    "al e.g i.e vs approx dr mr mrs ms fig figs ref refs nos inc dept univ vol pp ca cf "
+    "etc resp approx".split()
+)
+_LINE_BREAK_MAX_LEN = 60  # a line shorter than this ends its sentence (lists, vitals)
+
+
+class SentenceSplitter:
+    """Sets sentence starts after . ! ? and at line breaks that end a unit.
+
+    A blank line always ends a sentence. A single line break ends one when the line
+    before it is short (notes, lists, vitals lines) or ends with ``:`` - hard-wrapped
+    prose lines are long, so they are joined.
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0:
+            return doc
+        doc[0].is_sent_start = True
+        line_start = 0
+        for i, token in enumerate(doc[1:], start=1):
+            prev = doc[i - 1]
+            start = False
+            if prev.is_space or "\n" in prev.whitespace_:
+                newline_text = prev.text if prev.is_space else prev.whitespace_
+                if newline_text.count("\n") >= 2:
+                    start = True
+                elif "\n" in newline_text:
+                    line_len = prev.idx + len(prev.text) - line_start
+                    start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 1].text.endswith(":")
+                    if prev.is_space and i >= 2:
+                        line_len = doc[i - 2].idx + len(doc[i - 2].text) - line_start
+                        start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 2].text in {
+                            ":",
+                            ".",
+                        }
+                if "\n" in newline_text:
+                    line_start = token.idx
+            if not start and not token.is_space:
+                last = prev if not prev.is_space else (doc[i - 2] if i >= 2 else prev)
+                if last.text in {".", "!", "?"} and (token.is_title or token.is_digit or
+                                                      token.is_upper or token.text in {"(", "["}):
+                    before = doc[last.i - 1].lower_ if last.i > 0 else ""
+                    start = before not in _NO_BREAK and not (len(before) == 1 and before.isalpha())
+                elif last.text.endswith(".") and len(last.text) > 1 and token.is_title:
+                    start = last.lower_.rstrip(".") not in _NO_BREAK and not last.like_num
+            token.is_sent_start = start
+        return doc
+
+
+@Language.factory("miner_sentences", assigns=["token.is_sent_start"])
+def make_sentence_splitter(nlp: Language, name: str) -> SentenceSplitter:
+    """Build the sentence splitter (no configuration)."""
+    return SentenceSplitter()

@@ -1,0 +1,45 @@
+"""``miner_temporal``: TIMING spans with their normalized value from :mod:`miner.temporal`."""
+
+import dataclasses
+import datetime
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from miner.labels import TIMING
+from miner.pipeline.extensions import add_span, register_extensions
+from miner.temporal import TemporalSettings, find_time_expressions
+
+
+class TimingTagger:
+    """Tags every time expression the pure parser finds; ``span._.value`` is its dict.
+
+    The document date, when known, is read from ``doc.user_data["reference_date"]``
+    (an ISO date string) so that "04/15" gets its year.
+    """
+
+    def __init__(self, day_first: bool = True) -> None:
+        register_extensions()
+        self.day_first = day_first
+
+    def __call__(self, doc: Doc) -> Doc:
+        reference = doc.user_data.get("reference_date") if doc.user_data else None
+        ref_date = datetime.date.fromisoformat(reference[:10]) if reference else None
+        settings = TemporalSettings(day_first=self.day_first, reference_date=ref_date)
+        for value in find_time_expressions(doc.text, settings):
+            span = doc.char_span(value.start, value.end, label=TIMING, alignment_mode="expand")
+            if span is None:
+                continue
+            span._.norm = value.kind
+            span._.rule_id = f"timing.{value.kind}"
+            span._.value = dataclasses.asdict(value)
+            add_span(doc, span)
+        return doc
+
+
+@Language.factory(
+    "miner_temporal", assigns=["doc.spans"], default_config={"day_first": True}
+)
+def make_timing_tagger(nlp: Language, name: str, day_first: bool) -> TimingTagger:
+    """Build the TIMING tagger; ``day_first`` reads 05/06/2023 as 5 June."""
+    return TimingTagger(day_first=day_first)

@@ -1,0 +1,171 @@
+"""Split a case report or case series into its patients (pure text, no spaCy).
+
+A case series names its patients with headings ("Case 1", "Patient 2", "Pt #3",
+"### Patient A"), numbered paragraphs that open with a patient's age ("1. A 64-year-old
+woman ..."), sentence openers ("Patient 1, a 68-year-old man, ...") or ordinals ("The
+second patient, a 71-year-old woman, ..."). A single case report is one patient: its
+case-presentation section when it has one, else the whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}
+_LETTERS = {c: i + 1 for i, c in enumerate("ABCDEFGHIJ")}
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+
+_ID = r"(?P<id>\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X))"
+_WORD = r"(?P<word>Case|Patient|Pt\.?|Subject)"
+# a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
+_HEADING = re.compile(
+    rf"^[ \t]*(?:#{{1,6}}[ \t]*)?(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b"
+    rf"(?:\*\*)?[ \t]*(?P<rest>[^\n]{{0,120}})$",
+    re.MULTILINE,
+)
+# a sentence opener: "Patient 1, a 68-year-old man", "Case 2: A 71-year-old", "Pt #3 (72 M)"
+_OPENER = re.compile(
+    rf"(?:^|(?<=[.;:!?]\s)|(?<=\n))(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b(?:\*\*)?"
+    r"(?=\s*(?:[,:(–—-]|was|is|had|\s+an?\s+\d))",
+    re.MULTILINE,
+)
+_ORDINAL_OPENER = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:The|Our|A)\s+(?P<ord>first|second|third|fourth|fifth|sixth|"
+    r"seventh|eighth|ninth|tenth)\s+(?:patient|case)\b",
+    re.MULTILINE | re.IGNORECASE,
+)
+_AGE = r"\d{1,3}[- ](?:year|yr)s?[- ]old|\d{1,3}\s?(?:yo|y/o|y\.o\.)\b|aged\s\d{1,3}"
+_NUMBERED = re.compile(
+    rf"^[ \t]*\(?(?P<id>\d{{1,2}})[.)][ \t]+(?=[^\n]{{0,80}}(?:{_AGE}))", re.MULTILINE | re.IGNORECASE
+)
+# where the patients' narrative ends
+_END = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d+\.?\s*)?(?:Discussion|Conclusions?|References|"
+    r"Acknowledg(?:e)?ments?|Literature review|Funding|Declarations|Author contributions|"
+    r"Summary and discussion|Learning points|Comment)\b[^\n]{0,40}$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_CASE_SECTION = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d+\.?\s*)?(?:Case (?:presentation|report|description|"
+    r"history|summary)s?|Clinical (?:case|presentation|course)|Patient (?:and methods|"
+    r"presentation)|Case)\b[^\n]{0,40}$",
+    re.MULTILINE | re.IGNORECASE,
+)
+_TABLE_CAPTION = re.compile(r"^[ \t]*(?:\*\*)?Table\s+\d+\b[^\n]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PatientSegment:
+    """A patient's stretch of the document text: ``text[start:end]``."""
+
+    label: str  # as written: "Case 1", "Patient 2", "Pt #3"
+    number: int | None  # the case number (letters and ordinals mapped to 1, 2, ...)
+    start: int
+    end: int
+    how: str  # "heading", "opener", "ordinal", "numbered", "single"
+
+
+def _number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    return _LETTERS.get(token) if len(token) == 1 and token in _LETTERS and token not in "IVX" \
+        else _ROMAN.get(token, _LETTERS.get(token))
+
+
+def _label(match: re.Match[str]) -> str:
+    word = match.group("word").rstrip(".")
+    raw = match.group(0).strip().strip("#*").strip()
+    hash_sign = "#" if "#" in raw.split(match.group("id"))[0] else ""
+    return f"{word} {hash_sign}{match.group('id')}".replace("  ", " ")
+
+
+def _increasing(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Keep the first mention of each number, in increasing order from 1 (or A)."""
+    kept: list[tuple[int, int, str, str]] = []
+    expected = None
+    for start, number, label, how in sorted(candidates):
+        if expected is None:
+            if number not in (1, 2):
+                continue
+            expected = number
+        if number == expected:
+            kept.append((start, number, label, how))
+            expected += 1
+    return kept
+
+
+def _narrative_end(text: str, after: int, excluded: list[tuple[int, int]]) -> int:
+    ends = [m.start() for m in _END.finditer(text) if m.start() > after]
+    captions = [m.start() for m in _TABLE_CAPTION.finditer(text) if m.start() > after]
+    tables = [s for s, _ in excluded if s > after]
+    return min(ends + captions + tables + [len(text)])
+
+
+def segment_patients(
+    text: str, excluded: list[tuple[int, int]] | None = None
+) -> list[PatientSegment]:
+    """Split ``text`` into patient segments.
+
+    Args:
+        text: The document's body text.
+        excluded: Character ranges (e.g. inline tables) that end a narrative.
+
+    Returns:
+        One segment per patient, in text order. A document without case markers
+        is one patient labelled "Case 1" (its case-presentation section if any).
+
+    >>> [s.label for s in segment_patients("Case 1\\nA 64-year-old woman...\\nCase 2\\nA man.")]
+    ['Case 1', 'Case 2']
+    """
+    excluded = excluded or []
+    found: list[tuple[int, int, str, str]] = []
+    for strategy, pattern in (("heading", _HEADING), ("opener", _OPENER)):
+        candidates = []
+        for match in pattern.finditer(text):
+            if strategy == "heading" and len(match.group("rest") or "") > 100:
+                continue
+            number = _number(match.group("id"))
+            if number is not None:
+                candidates.append((match.start(), number, _label(match), strategy))
+        kept = _increasing(candidates)
+        if len(kept) >= 2 or (kept and strategy == "heading"):
+            found = kept
+            break
+    if len(found) < 2:
+        ordinals = [
+            (m.start(), _ORDINALS[m.group("ord").lower()], f"Patient {_ORDINALS[m.group('ord').lower()]}",
+             "ordinal")
+            for m in _ORDINAL_OPENER.finditer(text)
+        ]
+        kept = _increasing(ordinals)
+        if len(kept) >= 2:
+            found = kept
+    if len(found) < 2:
+        numbered = [
+            (m.start(), int(m.group("id")), f"Patient {m.group('id')}", "numbered")
+            for m in _NUMBERED.finditer(text)
+        ]
+        kept = _increasing(numbered)
+        if len(kept) >= 2:
+            found = kept
+    if found:
+        segments = []
+        for index, (start, number, label, how) in enumerate(found):
+            if index + 1 < len(found):
+                end = found[index + 1][0]
+                inner = [s for s, _ in excluded if start < s < end]
+                end = min(inner + [end])
+            else:
+                end = _narrative_end(text, start, excluded)
+            segments.append(PatientSegment(label, number, start, end, how))
+        return segments
+    section = _CASE_SECTION.search(text)
+    start = section.start() if section else 0
+    end = _narrative_end(text, start, excluded) if section else len(text)
+    if end - start < 200 and not section:
+        end = len(text)
+    return [PatientSegment("Case 1", 1, start, end, "single")]

@@ -1,0 +1,73 @@
+"""The rule object shared by the temporal finders: one compiled regex, one builder."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from miner.temporal.values import TemporalSettings, TimeValue
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """What a builder may consult besides the match itself.
+
+    Attributes:
+        text: The whole input string.
+        settings: Day/month order and reference date.
+        whole: ``True`` when :func:`miner.temporal.normalize` parses a single
+            expression: rules that need surrounding words in running text
+            ("on D4", "on 04/15") accept the bare form.
+    """
+
+    text: str
+    settings: TemporalSettings
+    whole: bool = False
+
+
+Builder = Callable[[re.Match[str], MatchContext], TimeValue | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named regex and the function that turns its matches into values.
+
+    Attributes:
+        name: Stable identifier, used in debugging and tests.
+        pattern: Compiled once at import.
+        build: Returns a :class:`TimeValue` or ``None`` to reject the match.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    build: Builder
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile a rule pattern (case-insensitive, verbose off)."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def make_value(
+    kind: str, match: re.Match[str], ctx: MatchContext, *, start: int | None = None, **fields: Any
+) -> TimeValue:
+    """Build a :class:`TimeValue` whose text is the source slice of the match.
+
+    The span is the ``v`` group when the pattern has one that took part in the
+    match (so "on" in "on D4" stays outside the value), else the whole match;
+    ``start`` overrides the start offset.
+    """
+    span_start, span_end = match.span()
+    if "v" in match.re.groupindex and match.group("v") is not None:
+        span_start, span_end = match.span("v")
+    if start is not None:
+        span_start = start
+    return TimeValue(
+        kind=kind,
+        text=ctx.text[span_start:span_end],
+        start=span_start,
+        end=span_end,
+        **fields,
+    )
