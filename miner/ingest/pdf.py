@@ -74,7 +74,15 @@ NO_TEXT_LAYER = (
 _ERR_FILE, _ERR_FORMAT, _ERR_PASSWORD, _ERR_SECURITY = 2, 3, 4, 5
 
 _LIGATURES = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
-_CHAR_FIXES = {**_LIGATURES, "\x02": "-", "\u00ad": "-", "\u2010": "-", "\u2011": "-"}
+# pdfium reports a hyphen it judged to be a soft line-end hyphen as U+0002 or U+FFFE
+_CHAR_FIXES = {
+    **_LIGATURES,
+    "\x02": "-",
+    "\ufffe": "-",
+    "\u00ad": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+}
 _SUPERSCRIPT_DIGITS = str.maketrans("0123456789+-−()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾")
 _UNICODE_SUP = "¹²³⁰⁴⁵⁶⁷⁸⁹"
 _MARKER_RUN = re.compile(r"^[0-9,\-–−*†‡§¶‖#]+$|^[a-h]$")
@@ -106,6 +114,7 @@ class _Frag:
     text: str = ""
     size: float = 0.0
     bold: bool = False
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # spaces between words
 
 
 @dataclass(slots=True)
@@ -399,7 +408,8 @@ def _build_frags(
             overlap = min(bottom, cur.bottom) - max(top, cur.top)
             gap = x0 - last[2]
             limit = 1.1 * (height if height > last_height else last_height)
-            if overlap > 0.4 * min(height, cur.bottom - cur.top) and -0.25 * limit < gap < limit:
+            # a ligature's second letter shares the first one's box: x0 == last x0
+            if overlap > 0.4 * min(height, cur.bottom - cur.top) and x0 > last[1] - 0.5 and gap < limit:
                 if space:
                     cur.chars.append((" ", 0.0, 0.0, 0.0, 0.0, -1))
                 cur.chars.append(item)
@@ -415,8 +425,8 @@ def _build_frags(
     return [f for f in frags if f.text]
 
 
-def _finish_frag(frag: _Frag, raw: Any) -> None:
-    """Compute size, box, bold and text (with superscript handling) of a fragment."""
+def _finish_frag(frag: _Frag, raw: Any, bold: bool | None = None) -> None:
+    """Compute size, box, bold, word gaps and text (superscripts handled) of a fragment."""
     glyphs = [c for c in frag.chars if c[0] != " "]
     heights = sorted(c[4] - c[3] for c in glyphs)
     size = heights[len(heights) // 2] if len(heights) % 2 else heights[len(heights) // 2 - 1]
@@ -428,7 +438,12 @@ def _finish_frag(frag: _Frag, raw: Any) -> None:
     frag.bottom = base
     frag.x0 = min(c[1] for c in glyphs)
     frag.x1 = max(c[2] for c in glyphs)
-    frag.bold = _is_bold(raw, glyphs[0][5]) and _is_bold(raw, glyphs[-1][5])
+    if bold is None:
+        bold = _is_bold(raw, glyphs[0][5]) and _is_bold(raw, glyphs[-1][5])
+    frag.bold = bold
+    frag.gaps = [
+        (a[2], b[1]) for a, b in zip(glyphs, glyphs[1:], strict=False) if b[1] - a[2] > 0.2 * size
+    ]
 
     parts: list[str] = []
     run: list[str] = []
@@ -537,8 +552,9 @@ def _find_gutter(frags: Sequence[_Frag]) -> tuple[float, float] | None:
     """The vertical gutter (x_start, x_end) of a two-column region, or None.
 
     The x coverage of the fragments is histogrammed in 1 pt bins; the gutter is the
-    widest run of minimal coverage in the middle half of the region, accepted when few
-    fragments cross it and there is side-by-side text on both sides.
+    widest run of minimal coverage in the middle half of the region (word spaces do not
+    count as covered), accepted when there is side-by-side text on both sides and no
+    more fragments cross it than stay beside it.
     """
     if len(frags) < 6:
         return None
@@ -552,6 +568,10 @@ def _find_gutter(frags: Sequence[_Frag]) -> tuple[float, float] | None:
     for f in frags:
         diff[int(f.x0 - left_edge)] += 1
         diff[int(f.x1 - left_edge) + 1] -= 1
+        for gap_start, gap_end in f.gaps:  # word spaces are not covered
+            if gap_end - gap_start >= 2:
+                diff[int(gap_start - left_edge) + 1] -= 1
+                diff[int(gap_end - left_edge)] += 1
     coverage: list[int] = []
     running = 0
     for value in diff[:bins]:
@@ -562,10 +582,14 @@ def _find_gutter(frags: Sequence[_Frag]) -> tuple[float, float] | None:
     if not window:
         return None
     minimum = min(window)
+    # full-width lines whose word spaces fall into the gutter make its floor uneven
+    ceiling = minimum + max(1, minimum // 4)
+    if ceiling >= 0.6 * statistics.median(window):
+        return None
     best: tuple[int, int] | None = None
     start = None
     for i in range(lo, hi + 1):
-        inside = i < hi and coverage[i] == minimum
+        inside = i < hi and coverage[i] <= ceiling
         if inside and start is None:
             start = i
         elif not inside and start is not None:
@@ -579,7 +603,7 @@ def _find_gutter(frags: Sequence[_Frag]) -> tuple[float, float] | None:
     right = [f for f in frags if f.x0 >= g1 - 1]
     if len(left) < 3 or len(right) < 3:
         return None
-    if minimum > 0.2 * min(len(left), len(right)):
+    if minimum > len(left) + len(right):  # mostly full-width text: one column
         return None
     overlap = min(max(f.bottom for f in left), max(f.bottom for f in right)) - max(
         min(f.top for f in left), min(f.top for f in right)
@@ -601,6 +625,7 @@ def _order_frags(frags: list[_Frag], depth: int = 0) -> list[list[_Line]]:
     if gutter is None:
         return [_rows_to_lines(frags)]
     g0, g1 = gutter
+    frags = [piece for frag in frags for piece in _split_at_gutter(frag, g0, g1)]
     bands: list[tuple[bool, list[_Frag]]] = []
     for frag in sorted(frags, key=lambda f: (f.top, f.x0)):
         spanning = frag.x0 < g0 - 1 and frag.x1 > g1 + 1
@@ -619,6 +644,26 @@ def _order_frags(frags: list[_Frag], depth: int = 0) -> list[list[_Line]]:
         leaves.extend(_order_frags(left, depth + 1))
         leaves.extend(_order_frags(right, depth + 1))
     return [leaf for leaf in leaves if leaf]
+
+
+def _split_at_gutter(frag: _Frag, g0: float, g1: float) -> list[_Frag]:
+    """Split a fragment whose word space spans the gutter (narrow gutters, wide spaces)."""
+    if not (frag.x0 < g0 - 1 and frag.x1 > g1 + 1):
+        return [frag]
+    mid = (g0 + g1) / 2
+    for gap_start, gap_end in frag.gaps:
+        if gap_start <= mid <= gap_end:
+            left = [c for c in frag.chars if c[0] != " " and c[2] <= gap_start + 0.01]
+            right = [c for c in frag.chars if c[0] != " " and c[1] >= gap_end - 0.01]
+            pieces = []
+            for chars in (left, right):
+                if chars:
+                    piece = _Frag(chars=chars, x0=0, x1=0, top=0, bottom=0)
+                    _finish_frag(piece, None, bold=frag.bold)
+                    if piece.text:
+                        pieces.append(piece)
+            return pieces or [frag]
+    return [frag]
 
 
 def _rows_to_lines(frags: Iterable[_Frag]) -> list[_Line]:

@@ -1,0 +1,162 @@
+"""The run's output files: patients.jsonl, patients.csv, episodes.csv, mentions.csv, manifest.csv.
+
+Stable order and no timestamps inside the data, so that two runs on the same input give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from miner import __version__
+from miner.episodes.model import PatientRecord
+from miner.extract import DocumentResult
+
+PATIENT_CSV_FIELDS = (
+    "doc_id", "patient_id", "age", "sex", "drugs", "drug_targets", "first_crs_cycle",
+    "first_crs_day", "first_crs_grade", "max_grade", "recurrence_interval_days_min",
+    "recurrence_interval_days_max", "recurrence_interval_source", "hours_post_dose_min",
+    "hours_post_dose_max", "treatments", "infection_workup_negative", "documented_infection",
+    "tocilizumab_response", "treatment_impact", "classification", "n_episodes", "n_late_episodes",
+    "criteria_version", "reasons",
+)
+EPISODE_CSV_FIELDS = (
+    "doc_id", "patient_id", "episode", "phase", "onset_text", "cycle", "day",
+    "day_after_first_dose", "hours_post_dose_min", "hours_post_dose_max", "grade", "grade_source",
+    "max_temp_c", "treatments", "named_crs", "recurrent", "evidence_page", "evidence_start",
+    "evidence_end",
+)
+MENTION_CSV_FIELDS = (
+    "doc_id", "patient_id", "label", "text", "start", "end", "page", "norm", "value",
+    "is_negated", "is_hypothetical", "is_historical", "is_family", "is_uncertain",
+    "is_misspelled", "rule_id",
+)
+MANIFEST_FIELDS = ("path", "doc_id", "status", "reason", "patients", "pages", "sha256")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def _bound(values: list[float] | None, index: int) -> Any:
+    return "" if not values else f"{values[index]:g}"
+
+
+def patient_row(record: PatientRecord) -> dict[str, Any]:
+    first = record.first_crs or {}
+    return {
+        "doc_id": record.doc_id,
+        "patient_id": record.patient_id,
+        "age": _cell(record.age),
+        "sex": _cell(record.sex),
+        "drugs": _cell(record.drugs),
+        "drug_targets": _cell(record.drug_targets),
+        "first_crs_cycle": _cell(first.get("cycle")),
+        "first_crs_day": _cell(first.get("day")),
+        "first_crs_grade": _cell(first.get("grade")),
+        "max_grade": _cell(record.max_grade),
+        "recurrence_interval_days_min": _bound(record.recurrence_interval_days, 0),
+        "recurrence_interval_days_max": _bound(record.recurrence_interval_days, 1),
+        "recurrence_interval_source": _cell(record.recurrence_interval_source),
+        "hours_post_dose_min": _bound(record.hours_post_dose, 0),
+        "hours_post_dose_max": _bound(record.hours_post_dose, 1),
+        "treatments": _cell(record.treatments),
+        "infection_workup_negative": _cell(record.infection_workup_negative),
+        "documented_infection": _cell(record.documented_infection),
+        "tocilizumab_response": _cell(record.tocilizumab_response),
+        "treatment_impact": _cell(record.treatment_impact),
+        "classification": record.classification,
+        "n_episodes": len(record.episodes),
+        "n_late_episodes": sum(1 for e in record.episodes if e.phase == "late"),
+        "criteria_version": _cell(record.criteria_version),
+        "reasons": " | ".join(record.reasons),
+    }
+
+
+def patient_json(record: PatientRecord) -> dict[str, Any]:
+    """The ``patients.jsonl`` object: contract keys first, then the extras."""
+    data = record.to_dict()
+    data["miner_version"] = __version__
+    return data
+
+
+def _patient_of(result: DocumentResult, offset: int) -> str:
+    for record in result.patients:
+        seg = record.segment
+        if seg and seg.get("start", -1) <= offset < seg.get("end", -1):
+            return record.patient_id
+    return ""
+
+
+def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str, int]:
+    """Write every output file; return counts (documents, ok, failed, patients, ...)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(results, key=lambda r: (r.path, r.doc_id))
+    counts = {"documents": len(ordered), "ok": 0, "failed": 0, "skipped": 0, "patients": 0,
+              "probable": 0, "possible": 0, "unlikely": 0, "mentions": 0}
+    with (out_dir / "patients.jsonl").open("w", encoding="utf-8", newline="\n") as jsonl, \
+            (out_dir / "patients.csv").open("w", encoding="utf-8", newline="") as pcsv, \
+            (out_dir / "episodes.csv").open("w", encoding="utf-8", newline="") as ecsv, \
+            (out_dir / "mentions.csv").open("w", encoding="utf-8", newline="") as mcsv, \
+            (out_dir / "manifest.csv").open("w", encoding="utf-8", newline="") as man:
+        pw = csv.DictWriter(pcsv, PATIENT_CSV_FIELDS)
+        ew = csv.DictWriter(ecsv, EPISODE_CSV_FIELDS)
+        mw = csv.DictWriter(mcsv, MENTION_CSV_FIELDS)
+        fw = csv.DictWriter(man, MANIFEST_FIELDS)
+        for writer in (pw, ew, mw, fw):
+            writer.writeheader()
+        for result in ordered:
+            counts[result.status] = counts.get(result.status, 0) + 1
+            fw.writerow({"path": result.path, "doc_id": result.doc_id, "status": result.status,
+                         "reason": result.reason, "patients": len(result.patients),
+                         "pages": result.pages, "sha256": result.sha256})
+            for record in result.patients:
+                counts["patients"] += 1
+                counts[record.classification] += 1
+                jsonl.write(json.dumps(patient_json(record), ensure_ascii=False,
+                                       sort_keys=False) + "\n")
+                pw.writerow(patient_row(record))
+                for number, episode in enumerate(record.episodes, start=1):
+                    first = episode.evidence[0] if episode.evidence else None
+                    ew.writerow({
+                        "doc_id": record.doc_id, "patient_id": record.patient_id,
+                        "episode": number, "phase": episode.phase,
+                        "onset_text": _cell(episode.onset_text), "cycle": _cell(episode.cycle),
+                        "day": _cell(episode.day),
+                        "day_after_first_dose": _cell(episode.day_after_first_dose),
+                        "hours_post_dose_min": _bound(episode.hours_post_dose, 0),
+                        "hours_post_dose_max": _bound(episode.hours_post_dose, 1),
+                        "grade": _cell(episode.grade), "grade_source": _cell(episode.grade_source),
+                        "max_temp_c": _cell(episode.max_temp_c),
+                        "treatments": _cell(episode.treatments),
+                        "named_crs": _cell(episode.named_crs), "recurrent": _cell(episode.recurrent),
+                        "evidence_page": _cell(first.page if first else None),
+                        "evidence_start": _cell(first.start if first else None),
+                        "evidence_end": _cell(first.end if first else None),
+                    })
+            for mention in result.mentions:
+                counts["mentions"] += 1
+                mw.writerow({
+                    "doc_id": result.doc_id, "patient_id": _patient_of(result, mention.start),
+                    "label": mention.label, "text": mention.text, "start": mention.start,
+                    "end": mention.end, "page": _cell(mention.page), "norm": _cell(mention.norm),
+                    "value": json.dumps(mention.value, sort_keys=True, ensure_ascii=False)
+                    if mention.value else "",
+                    "is_negated": _cell(mention.is_negated),
+                    "is_hypothetical": _cell(mention.is_hypothetical),
+                    "is_historical": _cell(mention.is_historical),
+                    "is_family": _cell(mention.is_family),
+                    "is_uncertain": _cell(mention.is_uncertain),
+                    "is_misspelled": _cell(mention.is_misspelled), "rule_id": mention.rule_id,
+                })
+    return counts
