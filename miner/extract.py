@@ -23,6 +23,7 @@ from miner.episodes.tables import (
     read_patient_table,
 )
 from miner.ingest.document import IngestError, SourceDocument
+from miner.labels import DRUG
 from miner.segment.patients import segment_patients
 
 if TYPE_CHECKING:
@@ -153,12 +154,27 @@ class Extractor:
                 if match:
                     merge_table_row(record, match[0])
                 records.append(record)
+        _inherit_document_drug(records, mentions)
         for record in records:
             if not _mentions_anything(record):
                 continue
             classify(record, self.criteria)
             result.patients.append(record)
         return result
+
+
+def _inherit_document_drug(records: list[PatientRecord], mentions: list[Mention]) -> None:
+    """A series that names one T-cell engager for all its patients ("31 pts treated with
+    talquetamab") gives it to each patient whose own narrative names none."""
+    names = {m.norm for m in mentions if m.label == DRUG and m.norm and m.is_asserted
+             and not m.is_uncertain}
+    if len(names) != 1:
+        return
+    (name,) = names
+    for record in records:
+        if not record.drugs and record.episodes:
+            record.drugs.append(name)
+            record.sources["drugs"] = "document"
 
 
 def _row_label(row: TableRow) -> str:

@@ -139,7 +139,9 @@ class EpisodeBuilder:
         """Build the record of the patient whose narrative is ``text[start:end]``."""
         record = PatientRecord(doc_id=self.doc_id, patient_id=patient_id)
         record.segment = {"start": start, "end": end, "page": self.page_at(start)}
-        sentences = [s for s in self.sentences if start <= s.start < end]
+        # sentences that overlap the segment ("Results: Pt 1 (68F) received ..." starts
+        # before the patient's label); only mentions inside the segment count
+        sentences = [s for s in self.sentences if s.end > start and s.start < end]
         by_sentence: dict[int, list[Mention]] = {s.index: [] for s in sentences}
         for mention in self.mentions:
             if start <= mention.start < end and mention.sentence in by_sentence:
@@ -173,7 +175,8 @@ class EpisodeBuilder:
         events: list[_Event] = []
         for sentence in sentences:
             mentions = by_sentence[sentence.index]
-            crs = [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain]
+            crs = [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain
+                   and not cues.NOT_AN_EPISODE.match(self.text, m.end)]
             fever = [m for m in mentions if m.label == FEVER and m.is_asserted]
             if not crs and not fever:
                 continue
@@ -213,7 +216,9 @@ class EpisodeBuilder:
             return "initial"
         if late > initial:
             return "late"
-        return "late" if any(e.phase == "initial" for e in events) or events else "initial"
+        if events and sentence.index - events[-1].sentence.index <= 2:
+            return events[-1].phase  # "This was graded as grade 1 CRS": the same episode
+        return "late" if events else "initial"
 
     # -- episodes ------------------------------------------------------------------------
     def _episodes(self, record: PatientRecord, events: list[_Event], sentences: list[Sentence],
@@ -265,8 +270,7 @@ class EpisodeBuilder:
                                 "day": initial.day, "grade": initial.grade}
         grades = [e.grade for e in episodes if e.grade is not None]
         record.max_grade = max(grades) if grades else None
-        hours = [h for e in episodes if e.phase == "late" and e.hours_post_dose
-                 for h in e.hours_post_dose]
+        hours = [h for e in episodes if e.hours_post_dose for h in e.hours_post_dose]
         if hours:
             record.hours_post_dose = [min(hours), max(hours)]
             record.sources["hours_post_dose"] = "stated"

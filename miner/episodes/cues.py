@@ -99,3 +99,11 @@ IMPACT = (
                                r"dose reduc\w+|switched to (?:monthly|every))\b", re.I)),
     ("delayed", re.compile(r"\b(?:delay\w*|held|interrupt\w+|postpon\w+|temporar\w+ discontinu\w+)\b", re.I)),
 )
+# "a written CRS action plan", "CRS education", "CRS prophylaxis": CRS as a modifier
+NOT_AN_EPISODE = re.compile(
+    r"\s*(?:\)\s*)?(?:action plan|plan|education|teaching|risk|monitoring|protocol|guidelines?|"
+    r"card|wallet card|precautions|prophylaxis|management (?:plan|algorithm|guidelines?)|"
+    r"criteria|grading (?:system|scale|criteria)|score|scale|order set|kit|pathway|"
+    r"mitigation|prevention)\b",
+    re.IGNORECASE,
+)

@@ -91,7 +91,7 @@ _UNICODE_SUP_AFTER_WORD = re.compile(rf"(?<=[^\s\d{_UNICODE_SUP}])[{_UNICODE_SUP
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s*(?:\d+|[IVX]+)\s*[.:|–-]?\s*(?=[A-Z(])")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
-_LINE_END_HYPHEN = re.compile(r"(\S*?)([A-Za-z]+)-$")
+_LINE_END_HYPHEN = re.compile(r"([A-Za-z]+)-$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _OPEN_URL = re.compile(r"^[<\[(]?(?:https?:?/*|www\.|doi\.org/)\S*(?<![>)\].,;])$")
 _CASE_HEADING = re.compile(r"^(?:Case|Patient)\s+(?:\d+|[IVX]+)\b", re.IGNORECASE)
@@ -652,7 +652,8 @@ def _split_at_gutter(frag: _Frag, g0: float, g1: float) -> list[_Frag]:
         return [frag]
     mid = (g0 + g1) / 2
     for gap_start, gap_end in frag.gaps:
-        if gap_start <= mid <= gap_end:
+        wide = gap_end - gap_start >= max(0.7 * (g1 - g0), 0.6 * frag.size)
+        if wide and gap_start <= mid <= gap_end:
             left = [c for c in frag.chars if c[0] != " " and c[2] <= gap_start + 0.01]
             right = [c for c in frag.chars if c[0] != " " and c[1] >= gap_end - 0.01]
             pieces = []
@@ -745,7 +746,8 @@ def _split_paragraphs(lines: list[_Line], body_size: float, pitch: float) -> lis
             )
             or (justified and prev.x1 < col_x1 - 2 * size and _SENTENCE_END.search(prev.text))
         )
-        if not new and _looks_like_heading_line(line, prev, lines[i + 1] if i + 1 < len(lines) else None, col_x1):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if not heading and _looks_like_heading_line(line, prev, nxt, col_x1):
             new = heading = True
         if new:
             paras.append(_Para([line], heading=heading))
@@ -768,6 +770,7 @@ def _looks_like_heading_line(line: _Line, prev: _Line, nxt: _Line | None, col_x1
 
 
 def _page_paragraphs(layout: _PageLayout, body_size: float) -> list[_Para]:
+    """Paragraphs of one page in reading order; ``body_size`` is the page's main text size."""
     leaves = _order_frags(layout.frags)
     pitches = [
         b.bottom - a.bottom
@@ -840,19 +843,25 @@ def _join_lines(prev: str, nxt: str, vocabulary: set[str]) -> str:
     tail = prev[-300:].rsplit(None, 1)[-1] if prev.strip() else ""
     if _OPEN_URL.match(tail):
         return prev + nxt  # a URL broken at the line end: "https://d" + "oi.org/..."
-    match = _LINE_END_HYPHEN.search(tail) if tail.endswith("-") else None
-    if match is None or not nxt:
+    if not tail.endswith("-") or tail.endswith(("--", " -")) or not nxt:
         return f"{prev} {nxt}"
-    head, part = match.group(1), match.group(2)  # "T-cell-": head "T-", part "cell"
-    word = re.match(r"[A-Za-z]+", nxt)
-    if not (part.islower() and word and nxt[0].islower()):
-        return prev + nxt  # "IL-" + "6", "CD3-" + "BCMA": keep the hyphen
-    joined = (part + word.group(0)).lower()
-    hyphenated = f"{part}-{word.group(0)}".lower()
+    if re.match(r"(?:and|or|nor|to)\b", nxt):
+        return f"{prev} {nxt}"  # a suspended hyphen: "BCMA- or GPRC5D-targeting"
+    match = _LINE_END_HYPHEN.search(tail)
+    if match is None or (match.start() > 0 and tail[match.start() - 1].isdigit()):
+        return prev + nxt  # "IL-6-" + "driven": keep the hyphen, no space
+    part = match.group(1)
+    word = re.match(r"[a-z]+", nxt)
+    if not (re.fullmatch(r"[A-Z]?[a-z]+", part) and word):
+        return prev + nxt  # "IL-" + "6", "CD3-" + "BCMA", "T-" + "cell": keep the hyphen
+    second = word.group(0)
+    joined = (part + second).lower()
     if joined in vocabulary:
-        return prev[:-1] + nxt
-    if hyphenated in vocabulary or head.endswith("-") or part.lower() in _COMPOUND_FIRST:
-        return prev + nxt
+        return prev[:-1] + nxt  # "recur-" + "rent": "recurrent" occurs in the document
+    if f"{part}-{second}".lower() in vocabulary or part.lower() in _COMPOUND_FIRST:
+        return prev + nxt  # "step-" + "up", "non-" + "secretory"
+    if part.lower() in vocabulary and second in vocabulary and len(second) > 2:
+        return prev + nxt  # two words of their own: "cell-" + "engaging"
     return prev[:-1] + nxt
 
 
@@ -863,8 +872,13 @@ def _vocabulary(layouts: Sequence[_PageLayout], exclude: frozenset[int] = frozen
         for frag in layout.frags:
             if id(frag) in exclude:
                 continue
-            text = frag.text[:-1] if frag.text.endswith("-") else frag.text
-            for token in _WORD.findall(text):
+            tokens = _WORD.findall(frag.text)
+            # a line's first word and a hyphen-broken last word may be word pieces
+            if frag.text.endswith("-") and tokens:
+                tokens.pop()
+            if frag.text[:1].islower() and tokens:
+                tokens.pop(0)
+            for token in tokens:
                 token = token.lower()
                 words.add(token)
                 pieces = token.split("-")
@@ -874,6 +888,7 @@ def _vocabulary(layouts: Sequence[_PageLayout], exclude: frozenset[int] = frozen
 
 
 def _body_size(layouts: Sequence[_PageLayout]) -> float:
+    """The most common text size (by characters): the body text's size on these pages."""
     sizes: Counter[float] = Counter()
     for layout in layouts:
         for frag in layout.frags:
@@ -882,13 +897,12 @@ def _body_size(layouts: Sequence[_PageLayout]) -> float:
 
 
 def _assemble(layouts: list[_PageLayout], vocabulary: set[str]) -> tuple[str, list[Page]]:
-    body_size = _body_size(layouts)
     text = ""
     pages: list[Page] = []
     page_starts: list[int] = []
     last_para: _Para | None = None
     for layout in layouts:
-        paras = _page_paragraphs(layout, body_size) if layout.frags else []
+        paras = _page_paragraphs(layout, _body_size([layout])) if layout.frags else []
         page_start: int | None = None
         for para in paras:
             body = para.lines[0].text

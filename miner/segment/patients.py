@@ -98,8 +98,15 @@ def _increasing(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, 
     return kept
 
 
+_INLINE_END = re.compile(
+    r"(?:(?<=[.!?]\s)|(?<=\n))(?:Summary\s*/\s*Conclusions?|Conclusions?|Discussion|Comment)\s*:",
+    re.IGNORECASE,
+)
+
+
 def _narrative_end(text: str, after: int, excluded: list[tuple[int, int]]) -> int:
     ends = [m.start() for m in _END.finditer(text) if m.start() > after]
+    ends += [m.start() for m in _INLINE_END.finditer(text) if m.start() > after]
     captions = [m.start() for m in _TABLE_CAPTION.finditer(text) if m.start() > after]
     tables = [s for s, _ in excluded if s > after]
     return min(ends + captions + tables + [len(text)])

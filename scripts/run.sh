@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install (if needed) and run the main job on the bundled corpus; output in out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/miner extract corpora/seed corpora/case-reports --out out "$@"
+echo "output: $(pwd)/out (patients.jsonl, patients.csv, episodes.csv, mentions.csv, manifest.csv)"
