@@ -141,9 +141,9 @@ def find_grades(text: str) -> list[Grade]:
         scale = (match.group("scale") or "").strip() or None
         if match.group("lowhigh"):
             kind = match.group("lowhigh").lower()
-            low, high = (1, 2) if kind == "low" else (3, 4)
+            bounds = (1, 2) if kind == "low" else (3, 4)
             found.append(
-                Grade(match.start(), match.end(), match.group(0), low, high, scale, kind)
+                Grade(match.start(), match.end(), match.group(0), bounds[0], bounds[1], scale, kind)
             )
             continue
         low = _grade_value(match.group("a") or match.group("g"))

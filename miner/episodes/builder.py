@@ -42,7 +42,9 @@ _STEROIDS = frozenset(
     {"dexamethasone", "methylprednisolone", "prednisone", "prednisolone", "hydrocortisone",
      "corticosteroids"}
 )
-_NEUTROPENIC = re.compile(r"\bneutropeni\w*|\bfebrile neutropenia\b", re.IGNORECASE)
+_NEUTROPENIC = re.compile(
+    r"\bneutropeni\w*|\bfebrile neutropenia\b|\b(?:neutrophil|count|blood count) nadir|"
+    r"\bnadir\b|\bagranulocyt\w*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 
 PageLookup = Callable[[int], "int | None"]

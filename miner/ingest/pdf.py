@@ -1,4 +1,4 @@
-"""Read a journal-article PDF into a :class:`SourceDocument`: body text in reading order, tables apart.
+"""Read a journal-article PDF into a :class:`SourceDocument`: body text in order, tables apart.
 
 The text layer is read with pypdfium2 (one loose box per character), and the page
 layout is rebuilt here rather than trusted to the PDF's content order:
@@ -7,24 +7,31 @@ layout is rebuilt here rather than trusted to the PDF's content order:
    Characters drawn outside the visible page, or not upright on the displayed page
    (margin stamps), are dropped. Page rotation (``/Rotate``) is applied first.
 2. Running headers and footers are dropped: fragments in the top or bottom 8 % of the
-   page whose text, with digits normalised, recurs on several pages; and bare page
-   numbers ("3", "Page 3 of 10") in those zones.
-3. Tables: on pages with a "Table N" caption, pdfplumber's table finder runs, first
-   on ruling lines; for unruled tables the column boundaries are taken from vertical
-   gaps in the word coverage below the caption and passed as explicit vertical lines,
-   with one row per text line; lines whose first cell is empty are merged into the row
-   above (wrapped cells). The table region and its caption leave the body text.
+   page whose text, with digits normalised, recurs on several pages (at least 2 and 30 %
+   of the pages); and bare page numbers ("3", "Page 3 of 10") in those zones.
+3. Tables, on pages with a "Table N" caption: the block of text below the caption (up to
+   a wide vertical gap; only the caption's column when the other column holds prose) is
+   the table. Unruled tables are read from the pdfium characters: column boundaries
+   are vertical gaps in the word coverage, one row per text line, and a line whose first
+   cell is empty continues the row above (wrapped cells). Where the region has vertical
+   ruling lines, pdfplumber's table finder reads it with the "lines" strategy instead
+   (pdfplumber is only opened then: it is ~10x slower than the rest of the reader).
+   The table and its caption leave the body text.
 4. Columns: the page is cut recursively into vertical bands. A band is full-width or
    two-column; the gutter is the widest run of x positions, in the middle half of the
-   text, crossed by (almost) no fragment (a histogram of x coverage, not a fixed split).
-   Fragments crossing the gutter make full-width bands (title, abstract, wide headings).
+   text, crossed by (almost) no fragment (a histogram of x coverage in which word spaces
+   do not count, not a fixed split). Fragments crossing the gutter make full-width bands
+   (title, abstract, wide headings); a fragment whose wide space straddles the gutter is
+   split there.
 5. Paragraphs: lines are joined with one space and paragraphs separated by a blank
-   line where the line pitch grows, the font size changes, the first line is indented
-   or a justified paragraph ends early. Short bold or heading-like lines ("Case 1",
-   "Discussion") are paragraphs of their own. Text continues across a column or page
-   break when the previous block does not end a sentence and the next starts in lower
-   case; a small-font block (affiliations, footnotes) that interrupts such a sentence
-   is moved to the end of the page.
+   line where the line pitch grows by 20 %, the font size changes, the first line is
+   indented (or outdented, for hanging indents) or a justified paragraph ends early,
+   unless the line before stops mid-sentence and the next starts in lower case. Bold,
+   larger or heading-like short lines ("Case 1", "Discussion") are paragraphs of their
+   own. Text continues across a column or page break when the previous block does not
+   end a sentence and the next starts in lower case; a small-font block (affiliations,
+   footnotes) that interrupts such a sentence moves to the end of the page (before a
+   heading that ends the page, so "Case 2" stays next to its text).
 
 Conventions, chosen to keep downstream matching simple:
 
@@ -33,12 +40,18 @@ Conventions, chosen to keep downstream matching simple:
   asterisks, daggers and single letters a-h. After a number or a length unit they are
   an exponent and kept as Unicode superscripts ("mg/m²", "10⁹/L").
 * Line-end hyphens: "recur-" + "rent" is joined to "recurrent" when the part before
-  the hyphen is lower-case letters and the next line starts with a lower-case letter.
-  The hyphen is kept when the hyphenated form occurs elsewhere in the document and the
-  joined form does not, when the first part already holds a hyphen ("T-cell-" +
-  "engaging"), or when the first part is a compound-forming word such as "step" or
-  "non" ("step-up", "non-secretory"). Anything else ("IL-" + "6") keeps its hyphen.
+  the hyphen is a word of lower-case letters (or capitalised: "Eng-" + "lish") and the
+  next line starts with a lower-case letter, unless:
+  the joined form does not occur elsewhere in the document and the hyphenated one does;
+  or the first part is a compound-forming word ("step-" + "up", "non-" + "secretory",
+  list ``_COMPOUND_FIRST``); or both parts are words found elsewhere in the document
+  ("cell-" + "engaging"). The joined form found elsewhere wins over all of these.
+  Anything else keeps its hyphen with no space ("IL-" + "6", "T-" + "cell"), and a
+  suspended hyphen before "and"/"or"/"to" keeps its space ("BCMA- or GPRC5D-targeting").
   En dashes (ranges, "24–48 h") are never touched.
+* A URL broken at a line end is rejoined without a space.
+* A file without a ``%%EOF`` marker in its last 2 KB is refused as truncated, even when
+  pdfium could rebuild part of it: a partial text would be silently incomplete.
 * Ligatures (U+FB00-U+FB06) are NFKC-normalised; nothing else is (κ, λ, °C, – stay).
 """
 
@@ -87,9 +100,13 @@ _SUPERSCRIPT_DIGITS = str.maketrans("0123456789+-−()", "⁰¹²³⁴⁵⁶⁷�
 _UNICODE_SUP = "¹²³⁰⁴⁵⁶⁷⁸⁹"
 _MARKER_RUN = re.compile(r"^[0-9,\-–−*†‡§¶‖#]+$|^[a-h]$")
 _UNIT_BASE = re.compile(r"(?:^|[\s/(\d])(?:[cmkdµμ]?m|ft|in)$|\d$")
-_UNICODE_SUP_AFTER_WORD = re.compile(rf"(?<=[^\s\d{_UNICODE_SUP}])[{_UNICODE_SUP}]+(?:[,⁻–][{_UNICODE_SUP}]+)*")
+_UNICODE_SUP_AFTER_WORD = re.compile(
+    rf"(?<=[^\s\d{_UNICODE_SUP}])[{_UNICODE_SUP}]+(?:[,⁻–][{_UNICODE_SUP}]+)*"
+)
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
-_CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s*(?:\d+|[IVX]+)\s*[.:|–-]?\s*(?=[A-Z(])")
+# "Table 1 Summary ...", "Table 2. Cox regression ...", or a bare "Table 1" label whose
+# title is set apart on the same line; not "Table 1." ending a sentence
+_CAPTION = re.compile(r"^\s*(?:Table|TABLE)\s*(?:\d+|[IVX]+)(?:\s*[.:|–-]?\s*(?=[A-Z(])|\s*$)")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 _LINE_END_HYPHEN = re.compile(r"([A-Za-z]+)-$")
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
@@ -389,9 +406,7 @@ def _page_chars(
     return out
 
 
-def _build_frags(
-    chars: list[tuple[str, float, float, float, float, int]], raw: Any
-) -> list[_Frag]:
+def _build_frags(chars: list[tuple[str, float, float, float, float, int]], raw: Any) -> list[_Frag]:
     """Group characters, in content order, into fragments (see module doc, step 1)."""
     frags: list[_Frag] = []
     cur: _Frag | None = None
@@ -409,7 +424,11 @@ def _build_frags(
             gap = x0 - last[2]
             limit = 1.1 * (height if height > last_height else last_height)
             # a ligature's second letter shares the first one's box: x0 == last x0
-            if overlap > 0.4 * min(height, cur.bottom - cur.top) and x0 > last[1] - 0.5 and gap < limit:
+            if (
+                overlap > 0.4 * min(height, cur.bottom - cur.top)
+                and x0 > last[1] - 0.5
+                and gap < limit
+            ):
                 if space:
                     cur.chars.append((" ", 0.0, 0.0, 0.0, 0.0, -1))
                 cur.chars.append(item)
@@ -429,8 +448,7 @@ def _finish_frag(frag: _Frag, raw: Any, bold: bool | None = None) -> None:
     """Compute size, box, bold, word gaps and text (superscripts handled) of a fragment."""
     glyphs = [c for c in frag.chars if c[0] != " "]
     heights = sorted(c[4] - c[3] for c in glyphs)
-    size = heights[len(heights) // 2] if len(heights) % 2 else heights[len(heights) // 2 - 1]
-    size = max(heights[len(heights) // 2], size)
+    size = heights[len(heights) // 2]  # the upper median: body glyphs, not superscripts
     bottoms = sorted(c[4] for c in glyphs if c[4] - c[3] >= 0.9 * size)
     base = bottoms[len(bottoms) // 2] if bottoms else glyphs[0][4]
     frag.size = size
@@ -667,6 +685,16 @@ def _split_at_gutter(frag: _Frag, g0: float, g1: float) -> list[_Frag]:
     return [frag]
 
 
+def _is_glued_mark(before: _Frag, frag: _Frag, main: _Frag) -> bool:
+    """A raised, smaller reference mark drawn apart from the word it is glued to."""
+    return (
+        frag.size < 0.8 * main.size
+        and frag.bottom < main.bottom - 0.2 * main.size
+        and frag.x0 - before.x1 < 0.3 * main.size
+        and bool(_MARKER_RUN.match(frag.text.replace(" ", "")))
+    )
+
+
 def _rows_to_lines(frags: Iterable[_Frag]) -> list[_Line]:
     rows: list[list[_Frag]] = []
     for frag in sorted(frags, key=lambda f: (f.bottom, f.x0)):
@@ -683,6 +711,7 @@ def _rows_to_lines(frags: Iterable[_Frag]) -> list[_Line]:
     for row in rows:
         row.sort(key=lambda f: f.x0)
         main = max(row, key=lambda f: len(f.text))
+        row = [f for i, f in enumerate(row) if not (i and _is_glued_mark(row[i - 1], f, main))]
         lines.append(
             _Line(
                 text=" ".join(f.text for f in row),
@@ -746,6 +775,15 @@ def _split_paragraphs(lines: list[_Line], body_size: float, pitch: float) -> lis
             )
             or (justified and prev.x1 < col_x1 - 2 * size and _SENTENCE_END.search(prev.text))
         )
+        if (
+            new
+            and not heading
+            and not para.heading
+            and abs(line.size - prev.size) <= 0.12 * size
+            and _starts_continuation(line.text)
+            and not _SENTENCE_END.search(prev.text)
+        ):
+            new = False  # a paragraph does not end mid-sentence ("... of cytokine" / "release")
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         if not heading and _looks_like_heading_line(line, prev, nxt, col_x1):
             new = heading = True
@@ -776,7 +814,8 @@ def _page_paragraphs(layout: _PageLayout, body_size: float) -> list[_Para]:
         b.bottom - a.bottom
         for leaf in leaves
         for a, b in zip(leaf, leaf[1:], strict=False)
-        if abs(a.size - body_size) < 0.1 * body_size and abs(b.size - body_size) < 0.1 * body_size
+        if abs(a.size - body_size) < 0.1 * body_size
+        and abs(b.size - body_size) < 0.1 * body_size
         and 0 < b.bottom - a.bottom < 3 * body_size
     ]
     pitch = statistics.median(pitches) if len(pitches) >= 3 else 0.0
@@ -984,7 +1023,10 @@ def _tables_on_page(
         inside = [
             f
             for f in layout.frags
-            if region[0] <= f.x0 and f.x1 <= region[2] and region[1] <= f.top and f.bottom <= region[3]
+            if region[0] <= f.x0
+            and f.x1 <= region[2]
+            and region[1] <= f.top
+            and f.bottom <= region[3]
         ]
         # words outside this table decide whether "ster" + "oids" is one word
         vocabulary = _vocabulary(layouts, exclude=frozenset(id(f) for f in inside))
@@ -993,7 +1035,9 @@ def _tables_on_page(
         ruled = [
             rule
             for rule in layout.vertical_rules
-            if region[0] - 2 <= rule[0] <= region[2] + 2 and rule[2] > region[1] and rule[1] < region[3]
+            if region[0] - 2 <= rule[0] <= region[2] + 2
+            and rule[2] > region[1]
+            and rule[1] < region[3]
         ]
         if len(ruled) >= 2:
             if plumber is None:
@@ -1008,7 +1052,15 @@ def _tables_on_page(
             continue
         used.append(bbox)
         removed.add(id(caption))
-        caption_text = caption.text
+        same_row = [
+            f
+            for f in layout.frags
+            if f is not caption
+            and f.x0 > caption.x1
+            and abs(f.bottom - caption.bottom) < 0.3 * caption.size
+        ]
+        caption_text = " ".join(f.text for f in [caption, *sorted(same_row, key=lambda f: f.x0)])
+        removed.update(id(f) for f in same_row)
         # caption continuation lines between the caption and the table
         for frag in layout.frags:
             if frag is not caption and caption.bottom - 1 < frag.top and frag.bottom <= bbox[1] + 1:
@@ -1079,7 +1131,12 @@ def _table_region(layout: _PageLayout, caption: _Frag) -> tuple[float, float, fl
         return None
     x0 = min(min(f.x0 for f in block), caption.x0) - 1
     x1 = max(f.x1 for f in block) + 1
-    return (max(0.0, x0), caption.bottom + 0.5, min(layout.width, x1), min(layout.height, bottom + 1))
+    return (
+        max(0.0, x0),
+        caption.bottom + 0.5,
+        min(layout.width, x1),
+        min(layout.height, bottom + 1),
+    )
 
 
 def _frag_words(frag: _Frag) -> list[tuple[str, float, float]]:
@@ -1147,9 +1204,7 @@ def _text_aligned_table(frags: Sequence[_Frag], vocabulary: set[str]) -> list[li
     return _merge_wrapped_rows(_clean_rows(rows, vocabulary), vocabulary)
 
 
-def _clean_rows(
-    raw_rows: Sequence[Sequence[str | None]], vocabulary: set[str]
-) -> list[list[str]]:
+def _clean_rows(raw_rows: Sequence[Sequence[str | None]], vocabulary: set[str]) -> list[list[str]]:
     rows: list[list[str]] = []
     for raw_row in raw_rows:
         row = []

@@ -28,6 +28,14 @@ def decode_bytes(data: bytes, path: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    # Windows-1252 is the usual legacy encoding of clinical exports and reads most
+    # Western European text; accept it when it decodes to printable text.
+    try:
+        legacy = data.decode("cp1252")
+        if not any(ord(c) < 32 and c not in "\t\n\r\f" for c in legacy):
+            return legacy
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise IngestError(path, "not UTF-8 and no text encoding could be detected; re-save as UTF-8")

@@ -6,13 +6,12 @@ abbreviation detector (Schwartz & Hearst 2003) finds definitions such as
 cytokine release syndrome, its bare "CRS" mentions are removed.
 """
 
+from scispacy.abbreviation import AbbreviationDetector
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner.labels import CRS
 from miner.pipeline.extensions import SPAN_KEY
-
-from scispacy.abbreviation import AbbreviationDetector
 
 
 class CrsAbbreviationFilter:

@@ -8,6 +8,7 @@ them to ``doc.spans["miner"]`` with ``span._.norm``, ``span._.rule_id`` and ``sp
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -34,7 +35,8 @@ class ConceptMatcher:
     def add_rules(self, rules: list[ConceptRule]) -> None:
         """Compile rules with the tokenizer only (never the full pipeline)."""
         phrases = [r for r in rules if isinstance(r.pattern, str)]
-        docs = list(self.nlp.tokenizer.pipe([str(r.pattern) for r in phrases]))
+        tokenizer: Any = self.nlp.tokenizer
+        docs = list(tokenizer.pipe([str(r.pattern) for r in phrases]))
         for rule, phrase_doc in zip(phrases, docs, strict=True):
             target = self.orth if rule.case_sensitive else self.lower
             target.add(rule.id, [phrase_doc])

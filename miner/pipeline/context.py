@@ -11,9 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from spacy.language import Language
-
 from medspacy.context import ConText, ConTextRule
+from spacy.language import Language
 
 from miner.pipeline.extensions import SPAN_KEY
 from miner.pipeline.rules import RuleError

@@ -8,10 +8,9 @@ every known name; within the distance limit it becomes a DRUG mention marked
 """
 
 
+from rapidfuzz.distance import Levenshtein
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-
-from rapidfuzz.distance import Levenshtein
 
 from miner.labels import DRUG
 from miner.pipeline.extensions import SPAN_KEY, add_span, register_extensions

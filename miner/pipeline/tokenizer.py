@@ -1,6 +1,8 @@
 """Tokenizer tweaks for clinical text on ``spacy.blank("en")``."""
 
 
+from typing import Any
+
 from spacy.language import Language
 from spacy.util import compile_infix_regex
 
@@ -12,7 +14,8 @@ def customize_tokenizer(nlp: Language) -> None:
     letter and a digit are added. Idempotent.
     """
     extra = [r"(?<=[A-Za-z])[±](?=[A-Za-z])", r"(?<=[A-Za-z])/(?=[A-Za-z0-9])"]
-    infixes = list(nlp.Defaults.infixes or [])
+    infixes: list[Any] = list(nlp.Defaults.infixes or [])
     if extra[0] in infixes:
         return
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes + extra).finditer
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes + extra).finditer

@@ -112,6 +112,25 @@ def _narrative_end(text: str, after: int, excluded: list[tuple[int, int]]) -> in
     return min(ends + captions + tables + [len(text)])
 
 
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_PRONOUN = re.compile(r"\b(?:she|he|her|his|him|the patient|this patient)\b", re.IGNORECASE)
+
+
+def _paragraphs_about_patient(text: str, start: int, end: int) -> int:
+    """Where the last patient of an unheaded series ends: their paragraph, and the
+    following paragraphs that go on speaking of one patient ("She ...", "his ...")."""
+    position = start
+    while position < end:
+        brk = _PARAGRAPH.search(text, position, end)
+        if brk is None:
+            return end
+        following = text[brk.end() : min(end, brk.end() + 200)]
+        if not _PRONOUN.search(following.split(".")[0]):
+            return brk.start()
+        position = brk.end()
+    return end
+
+
 def segment_patients(
     text: str, excluded: list[tuple[int, int]] | None = None
 ) -> list[PatientSegment]:
@@ -139,9 +158,8 @@ def segment_patients(
             if number is not None:
                 candidates.append((match.start(), number, _label(match), strategy))
         kept = _increasing(candidates)
-        if len(kept) >= 2 or (kept and strategy == "heading"):
+        if len(kept) > len(found):  # the strategy that finds more patients wins
             found = kept
-            break
     if len(found) < 2:
         ordinals = [
             (m.start(), _ORDINALS[m.group("ord").lower()], f"Patient {_ORDINALS[m.group('ord').lower()]}",
@@ -168,6 +186,8 @@ def segment_patients(
                 end = min(inner + [end])
             else:
                 end = _narrative_end(text, start, excluded)
+                if how != "heading":
+                    end = min(end, _paragraphs_about_patient(text, start, end))
             segments.append(PatientSegment(label, number, start, end, how))
         return segments
     section = _CASE_SECTION.search(text)

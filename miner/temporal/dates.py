@@ -3,7 +3,12 @@
 Day/month order follows :class:`~miner.temporal.values.TemporalSettings`: a part above
 12 is the day whatever the setting, otherwise ``day_first`` decides. A date
 written without a year takes it from ``reference_date``; without one, the date
-is not produced (no guessed year).
+is not produced (no guessed year). A bare year is a date only after a word
+that makes it one ("diagnosed in 2019", "since 2017"): "(2025)" in a citation
+is not.
+
+Patterns start with a digit or a month name; the words before a date ("since",
+"on") are read by looking back from the match, which keeps the scan fast.
 """
 
 from __future__ import annotations
@@ -29,20 +34,68 @@ _MONTHS: dict[str, int] = {
     "dec": 12,
 }
 
+#: English month names and abbreviations ("Sept.", "Jan").
 MONTH_NAME = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
 )
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d(?!\d)"
-#: Qualifiers kept in the span; "in", "on", "during" are dropped from it.
-_DATE_QUALIFIERS = {"since": "since", "until": "until", "till": "until", "before": "before",
-                    "after": "after", "by": "by"}
-_PREP = r"(?:\b(?P<prep>since|until|till|before|after|by|from|on|in|during|dated|of)\s+)?"
-_NOT_COUNT_AFTER = re.compile(
+
+#: Words before a date kept as its qualifier (and in its span).
+_QUALIFIERS = {
+    "since": "since",
+    "until": "until",
+    "till": "until",
+    "before": "before",
+    "after": "after",
+    "by": "by",
+}
+_PREP_BEFORE = compile_pattern(
+    r"\b(?P<prep>since|until|till|before|after|by|from|on|in|during|dated|of|to)\s+\Z"
+)
+# "on 04/15", "since 04/15"; not "in 3/4 patients".
+_DAY_MONTH_PREPS = {"on", "since", "until", "till", "from", "to", "before", "after", "by", "dated"}
+_PERIOD_BEFORE = compile_pattern(r"\b(?:early|mid|late|end\s+of|beginning\s+of)[\s-]+\Z")
+# A bare year is a date only after one of these ("diagnosed in 2019").
+_YEAR_PREP_BEFORE = compile_pattern(
+    r"\b(?P<prep>in|since|during|from|until|till|by|before|after|early|late|mid|throughout)"
+    r"[\s-]+\Z"
+)
+# "in 2019 patients" is a count of patients.
+_NOT_A_YEAR_AFTER = compile_pattern(
     r"\s*(?:patients?|pts|subjects?|cases?|participants?|individuals?|people|mg|mcg|µg|ug|g|ml|"
-    r"units?|iu|cells?|copies|/|%|[-–]\s*\d)\b",
-    re.IGNORECASE,
+    r"units?|iu|cells?|copies|%)\b"
+)
+_NUMBER_AFTER = compile_pattern(r"\s*[-–:/.]?\s*\d")
+
+# "3 March 2024", "4th of March, 2024", "19 June" (year from the reference date)
+_DAY_MONTH = compile_pattern(
+    rf"(?<![\w.])(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{MONTH_NAME})"
+    rf"(?:,?\s+(?P<year>{_YEAR}))?(?(year)|(?![\s,]*\d))"
+)
+# "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
+_MONTH_FIRST = compile_pattern(
+    rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
+)
+# "2024-03-05", "14/09/2023", "09-14-2023", "14.09.2023", "14/09/23", "03/2024", "04/15"
+_NUMERIC = compile_pattern(
+    r"(?<![\w./-])(?P<p1>\d{1,4})(?P<sep>[/.-])(?P<p2>\d{1,4})(?:(?P=sep)(?P<p3>\d{1,4}))?"
+    r"(?![\w/-]|[.-]\d)"
+)
+# "in 2019", "since 2017"
+_YEAR_ONLY = compile_pattern(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/]|[.-]\d)")
+
+_LIST_ITEM = (
+    rf"(?:{_DAY}\s+(?:of\s+)?{MONTH_NAME}|{MONTH_NAME}\s+{_DAY}(?!\d))(?:,?\s+{_YEAR})?"
+)
+# "19 June, 3 July, 17 July and 31 July"
+_DATE_LIST = compile_pattern(
+    rf"(?<![\w.]){_LIST_ITEM}(?:\s*,\s*(?:and\s+)?{_LIST_ITEM}|\s+and\s+{_LIST_ITEM})+"
+)
+_ITEM = compile_pattern(
+    rf"(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{MONTH_NAME})|(?P<m2>{MONTH_NAME})\s+(?P<d2>{_DAY}))"
+    rf"(?:,?\s+(?P<year>{_YEAR}))?"
 )
 
 
@@ -51,9 +104,9 @@ def month_number(name: str) -> int | None:
     return _MONTHS.get(name.strip().rstrip(".").lower()[:3])
 
 
-def _is_lowercase_may(name: str) -> bool:
-    # "symptoms may 3..." is the verb; only "May" names the month.
-    return name.rstrip(".") in {"may", "mar"}
+def _is_verb(month_text: str) -> bool:
+    # "symptoms may 3..." is the verb: only a capitalised "May" names the month.
+    return month_text.rstrip(".") in {"may", "mar"}
 
 
 def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:
@@ -73,14 +126,7 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str | N
 
 
 def _day_number(text: str) -> int:
-    return int(re.match(r"\d+", text).group(0))  # type: ignore[union-attr]
-
-
-def _qualified(match: re.Match[str], ctx: MatchContext, **fields: object) -> TimeValue:
-    prep = (match.group("prep") or "").lower()
-    qualifier = _DATE_QUALIFIERS.get(prep)
-    start = match.start("prep") if qualifier else None
-    return make_value(KIND_DATE, match, ctx, start=start, qualifier=qualifier, **fields)
+    return int(re.sub(r"\D", "", text))
 
 
 def _reference_year(ctx: MatchContext) -> int | None:
@@ -89,7 +135,7 @@ def _reference_year(ctx: MatchContext) -> int | None:
 
 
 def _order_day_month(first: int, second: int, day_first: bool) -> tuple[int, int] | None:
-    """Return ``(day, month)`` from two numeric parts, by the day/month rule."""
+    """Return ``(day, month)`` from two numeric parts by the day/month rule."""
     if first > 12 and second > 12:
         return None
     if first > 12:
@@ -99,141 +145,105 @@ def _order_day_month(first: int, second: int, day_first: bool) -> tuple[int, int
     return (first, second) if day_first else (second, first)
 
 
-# "3 March 2024", "4th of March, 2024"
-_DAY_MONTH_YEAR = compile_pattern(
-    _PREP + rf"(?P<v>(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{MONTH_NAME}),?\s+(?P<year>{_YEAR}))"
-)
-# "March 3, 2024", "March 4th 2024"
-_MONTH_DAY_YEAR = compile_pattern(
-    _PREP + rf"(?P<v>(?P<mon>{MONTH_NAME})\s+(?P<day>{_DAY})(?!\d),?\s+(?P<year>{_YEAR}))"
-)
-# "July 2023", "Jan. 2025", "mid-July 2023"
-_MONTH_YEAR = compile_pattern(
-    _PREP + rf"(?:(?:early|mid|late|end\s+of|beginning\s+of)[\s-]+)?"
-    rf"(?P<v>(?P<mon>{MONTH_NAME}),?\s+(?P<year>{_YEAR}))"
-)
-# "19 June", "June 19" (year from the reference date)
-_DAY_MONTH = compile_pattern(
-    _PREP + rf"(?P<v>(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{MONTH_NAME}))(?![\s,]*\d)"
-)
-_MONTH_DAY = compile_pattern(
-    _PREP + rf"(?P<v>(?P<mon>{MONTH_NAME})\s+(?P<day>{_DAY})\b)(?!\s*[-–:/.]?\s*\d)"
-)
-# "2024-03-05", "2024/03/05"
-_ISO_DATE = compile_pattern(
-    _PREP + r"(?<![\w./-])(?P<v>(?P<year>(?:19|20)\d\d)(?P<sep>[-/.])(?P<month>\d{1,2})"
-    r"(?P=sep)(?P<day>\d{1,2}))(?![\w/-]|\.\d)"
-)
-# "14/09/2023", "09-14-2023", "14.09.2023", "14/09/23"
-_NUMERIC_DATE = compile_pattern(
-    _PREP + r"(?<![\w./-])(?P<v>(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)"
-    r"(?P<year>\d{4}|\d{2}))(?![\w/-]|\.\d)"
-)
-# "03/2024"
-_MONTH_SLASH_YEAR = compile_pattern(
-    _PREP + r"(?<![\w./-])(?P<v>(?P<month>\d{1,2})/(?P<year>(?:19|20)\d\d))(?![\w/-]|\.\d)"
-)
-# "04/15" (needs a reference date, and "on"/"from"... in running text)
-_DAY_MONTH_NUMERIC = compile_pattern(
-    _PREP + r"(?<![\w./-])(?P<v>(?P<a>\d{1,2})/(?P<b>\d{1,2}))(?![\w/-]|\.\d)"
-)
-# "in 2019", "since 2017", "early 2022" (a bare "(2025)" is a citation, not a date)
-_YEAR_ONLY = compile_pattern(
-    r"\b(?P<prep>in|since|during|from|until|till|by|before|after|early|late|mid|throughout)"
-    rf"[\s-]+(?P<v>(?P<year>{_YEAR}))\b"
-)
-
-_LIST_ITEM = rf"(?:{_DAY}\s+(?:of\s+)?{MONTH_NAME}|{MONTH_NAME}\s+{_DAY}(?!\d))(?:,?\s+{_YEAR})?"
-# "on 19 June, 3 July, 17 July and 31 July"
-_DATE_LIST = compile_pattern(
-    rf"(?P<v>{_LIST_ITEM}(?:\s*,\s*(?:and\s+)?{_LIST_ITEM}|\s+and\s+{_LIST_ITEM})+)"
-)
-_ITEM = compile_pattern(
-    rf"(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{MONTH_NAME})|(?P<m2>{MONTH_NAME})\s+(?P<d2>{_DAY}))"
-    rf"(?:,?\s+(?P<year>{_YEAR}))?"
-)
+def _preposition(ctx: MatchContext, start: int) -> re.Match[str] | None:
+    return _PREP_BEFORE.search(ctx.text, max(0, start - 12), start)
 
 
-def _build_day_month_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    if _is_lowercase_may(match.group("mon")):
+def _date_value(
+    match: re.Match[str], ctx: MatchContext, iso: str | None, start: int | None = None
+) -> TimeValue | None:
+    """A ``date`` value; "since"/"until"/"before"/"after"/"by" join the span as qualifier."""
+    if iso is None:
         return None
-    iso = _iso(
-        int(match.group("year")), month_number(match.group("mon")), _day_number(match.group("day"))
-    )
-    return _qualified(match, ctx, date=iso) if iso else None
-
-
-def _build_month_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    if _is_lowercase_may(match.group("mon")):
-        return None
-    iso = _iso(int(match.group("year")), month_number(match.group("mon")))
-    return _qualified(match, ctx, date=iso) if iso else None
+    start = match.start() if start is None else start
+    prep = _preposition(ctx, start)
+    qualifier = _QUALIFIERS.get(prep.group("prep").lower()) if prep else None
+    if prep is not None and qualifier is not None:
+        start = prep.start()
+    return make_value(KIND_DATE, match, ctx, start=start, date=iso, qualifier=qualifier)
 
 
 def _build_day_month(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    year = _reference_year(ctx)
-    if year is None or _is_lowercase_may(match.group("mon")):
+    if _is_verb(match.group("mon")):
         return None
-    iso = _iso(year, month_number(match.group("mon")), _day_number(match.group("day")))
-    return _qualified(match, ctx, date=iso) if iso else None
+    year = int(match.group("year")) if match.group("year") else _reference_year(ctx)
+    if year is None:
+        return None
+    day = _day_number(match.group("day"))
+    return _date_value(match, ctx, _iso(year, month_number(match.group("mon")), day))
 
 
-def _build_iso(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    iso = _iso(int(match.group("year")), int(match.group("month")), int(match.group("day")))
-    return _qualified(match, ctx, date=iso) if iso else None
+def _build_month_first(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    month_text = match.group("mon")
+    day_text = match.group("day")
+    year_text = match.group("year")
+    if _is_verb(month_text) or (day_text is None and year_text is None):
+        return None
+    if year_text is None and _NUMBER_AFTER.match(ctx.text, match.end()):
+        return None  # "March 3-5", "June 19, 3 July"
+    year = int(year_text) if year_text else _reference_year(ctx)
+    if year is None:
+        return None
+    day = _day_number(day_text) if day_text else None
+    period = _PERIOD_BEFORE.search(ctx.text, max(0, match.start() - 16), match.start())
+    start = period.start() if period else None
+    return _date_value(match, ctx, _iso(year, month_number(month_text), day), start)
 
 
 def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    year_text = match.group("year")
-    year = int(year_text)
-    if len(year_text) == 2:
-        if match.group("sep") != "/":
+    p1, p2, p3, sep = match.group("p1"), match.group("p2"), match.group("p3"), match.group("sep")
+    if p3 is not None:
+        if len(p1) == 4 and len(p2) <= 2 and len(p3) <= 2:  # 2024-03-05
+            return _date_value(match, ctx, _iso(int(p1), int(p2), int(p3)))
+        if len(p1) > 2 or len(p2) > 2 or len(p3) not in {2, 4}:
             return None
-        year += 2000 if year < 70 else 1900
-    ordered = _order_day_month(int(match.group("a")), int(match.group("b")), ctx.settings.day_first)
-    if ordered is None:
+        year = int(p3)
+        if len(p3) == 2:
+            if sep != "/":
+                return None  # "1-2-23" is not a date
+            year += 2000 if year < 70 else 1900
+        ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
+        if ordered is None:
+            return None
+        return _date_value(match, ctx, _iso(year, ordered[1], ordered[0]))
+    if sep != "/" or len(p1) > 2:
         return None
-    iso = _iso(year, ordered[1], ordered[0])
-    return _qualified(match, ctx, date=iso) if iso else None
-
-
-def _build_month_slash_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    iso = _iso(int(match.group("year")), int(match.group("month")))
-    return _qualified(match, ctx, date=iso) if iso else None
-
-
-def _build_day_month_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    if len(p2) == 4:  # 03/2024
+        return _date_value(match, ctx, _iso(int(p2), int(p1)))
+    if len(p2) > 2:
+        return None
+    # 04/15: needs a reference year, and in running text a word that makes it a date
     year = _reference_year(ctx)
-    prep = (match.group("prep") or "").lower()
-    if year is None or not (ctx.whole or prep in {"on", "since", "until", "till", "from",
-                                                  "before", "after", "by", "dated"}):
+    prep = _preposition(ctx, match.start())
+    if year is None or not (ctx.whole or (prep and prep.group("prep").lower() in _DAY_MONTH_PREPS)):
         return None
-    ordered = _order_day_month(int(match.group("a")), int(match.group("b")), ctx.settings.day_first)
+    ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
     if ordered is None:
         return None
-    iso = _iso(year, ordered[1], ordered[0])
-    return _qualified(match, ctx, date=iso) if iso else None
+    return _date_value(match, ctx, _iso(year, ordered[1], ordered[0]))
 
 
 def _build_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    if _NOT_COUNT_AFTER.match(ctx.text, match.end()):
+    prep = _YEAR_PREP_BEFORE.search(ctx.text, max(0, match.start() - 12), match.start())
+    if prep is None or _NOT_A_YEAR_AFTER.match(ctx.text, match.end()):
         return None
-    return _qualified(match, ctx, date=_iso(int(match.group("year"))))
+    return _date_value(match, ctx, _iso(int(match.group("year"))))
 
 
 def _build_date_list(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    items = list(_ITEM.finditer(match.group("v")))
+    items = list(_ITEM.finditer(match.group(0)))
     years = [int(item.group("year")) if item.group("year") else None for item in items]
     dates: list[str] = []
     for index, item in enumerate(items):
         month_text = item.group("m1") or item.group("m2")
-        if _is_lowercase_may(month_text):
+        if _is_verb(month_text):
             return None
-        later_years = [y for y in years[index:] if y is not None]
+        later_years = [year for year in years[index:] if year is not None]
         year = later_years[0] if later_years else _reference_year(ctx)
         if year is None:
             return None
-        iso = _iso(year, month_number(month_text), _day_number(item.group("d1") or item.group("d2")))
+        day = _day_number(item.group("d1") or item.group("d2"))
+        iso = _iso(year, month_number(month_text), day)
         if iso is None:
             return None
         dates.append(iso)
@@ -245,14 +255,8 @@ def _build_date_list(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 #: Date rules, most specific first (earlier rules win ties of equal length).
 DATE_RULES: tuple[Rule, ...] = (
     Rule("date.list", _DATE_LIST, _build_date_list),
-    Rule("date.day_month_year", _DAY_MONTH_YEAR, _build_day_month_year),
-    Rule("date.month_day_year", _MONTH_DAY_YEAR, _build_day_month_year),
-    Rule("date.iso", _ISO_DATE, _build_iso),
-    Rule("date.numeric", _NUMERIC_DATE, _build_numeric),
-    Rule("date.month_year", _MONTH_YEAR, _build_month_year),
-    Rule("date.month_slash_year", _MONTH_SLASH_YEAR, _build_month_slash_year),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
-    Rule("date.month_day", _MONTH_DAY, _build_day_month),
-    Rule("date.day_month_numeric", _DAY_MONTH_NUMERIC, _build_day_month_numeric),
+    Rule("date.month_first", _MONTH_FIRST, _build_month_first),
+    Rule("date.numeric", _NUMERIC, _build_numeric),
     Rule("date.year", _YEAR_ONLY, _build_year),
 )

@@ -38,11 +38,15 @@ class Rule:
         name: Stable identifier, used in debugging and tests.
         pattern: Compiled once at import.
         build: Returns a :class:`TimeValue` or ``None`` to reject the match.
+        at_number_words: Try the pattern only where a number word starts
+            ("three days", "an hour") instead of scanning the whole text: a
+            pattern that may start with any of thirty words is slow to scan.
     """
 
     name: str
     pattern: re.Pattern[str]
     build: Builder
+    at_number_words: bool = False
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

@@ -59,8 +59,10 @@ def _words_alternation(include_article: bool) -> str:
 
 #: A number written in digits (``24``, ``0.5``) or words (``twenty-one``, ``an``).
 NUMBER = rf"(?:\d+(?:\.\d+)?|{_words_alternation(include_article=True)})"
-#: A number that excludes "a"/"an" (counts: "a dose" is not a count of doses).
-NUMBER_NO_ARTICLE = rf"(?:\d+(?:\.\d+)?|{_words_alternation(include_article=False)})"
+#: Number words without "a"/"an"/"single" ("a dose" is not a count of doses).
+NUMBER_WORDS = _words_alternation(include_article=False)
+#: A number that excludes "a"/"an".
+NUMBER_NO_ARTICLE = rf"(?:\d+(?:\.\d+)?|{NUMBER_WORDS})"
 #: Ordinals in words or digits ("second", "2nd").
 ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|" \
     r"twelfth|\d{1,2}(?:st|nd|rd|th))"
@@ -73,8 +75,11 @@ UNIT = (
 #: Rejects ages ("64-year-old", "64 y/o", "64 years of age") and "24-hour urine".
 UNIT_GUARD = r"(?![\s-]*old\b)(?!\s*/\s*o\b)(?!\s+of\s+age\b)(?![\s-]+urine\b)"
 
-#: Between two numbers of a range: "24-48", "24 – 48", "24 to 48".
-RANGE_SEPARATOR = r"\s*(?:-|–|—|to)\s*"
+#: Between two numbers of a range: "24-48", "24 – 48", "24 to 48"; "and" only after
+#: "between" (the finder checks the word before the range).
+RANGE_SEPARATOR = r"(?:\s*(?:-|–|—|to)\s*|\s+and\s+)"
+#: A number written in digits only.
+DIGITS = r"\d+(?:\.\d+)?"
 
 _SPACES = re.compile(r"[\s-]+")
 

@@ -5,30 +5,40 @@ text, non-overlapping, longest match wins) and :func:`normalize` (one
 expression, or ``None``). Both are pure: no spaCy, no I/O, regexes compiled at
 import.
 
-Readings chosen (see also the module README section):
+Readings chosen:
 
 * "biweekly" and "bi-weekly" mean every two weeks (14 days), as in oncology
-  practice ("biweekly outpatient infusions" of talquetamab 0.8 mg/kg);
-  "twice weekly" is 3.5 days.
-* "monthly", "every month", "once a month" are 30 days; "Q4W" is 28 days.
-* "POD 2" / "post-dose day 2" is day 2 after a dose (anchor ``dose``).
+  practice ("biweekly outpatient infusions" of talquetamab 0.8 mg/kg, a drug
+  given every two weeks); "twice weekly" is written as such and is 3.5 days.
+* "monthly", "every month", "once a month" are 30 days; "Q4W" is 28 days; a
+  year is 365 days.
+* "POD 2" / "post-dose day 2" is day 2 after a dose (``cycle_day``, anchor ``dose``).
 * "after every dose", "with each infusion", "soon after infusions" are
   ``post_dose`` values without hours, anchored to ``each_dose`` and periodic.
-* "the next day" / "the day after the injection" are 24 h after a dose;
+* "the next day" and "the day after the injection" are 24 h after a dose;
   "overnight after dosing" is 0-24 h, approximate.
+* "within 12 hours of each infusion" and "up to 72 h after each dose" span
+  from 0 h; ``duration_min``/``duration_max`` keep the figure as written.
+
+Speed: patterns start with a digit or a fixed word so the regex engine can skip
+ahead; the words before a number ("within", "~", "between") are read by looking
+back from the match, and patterns that start with a number word run only where
+a number word occurs.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from miner.temporal.dates import DATE_RULES
 from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value
 from miner.temporal.numbers import (
+    DIGITS,
     NUMBER,
     NUMBER_NO_ARTICLE,
+    NUMBER_WORDS,
     ORDINAL,
     RANGE_SEPARATOR,
     UNIT,
@@ -56,25 +66,43 @@ from miner.temporal.values import (
     TimeValue,
 )
 
-# --------------------------------------------------------------------------- fragments
+# =========================================================================== fragments
 
 # A number may not continue a word, a decimal, a ratio or a hyphenated name
 # ("COVID-19", "IL-6", "C1D2", "mg/24 h").
 _NUM_START = r"(?<![\w.,/+\-–—:#])"
 
-_QUALIFIER = (
+
+def _quantity(low: str) -> str:
+    """A number or a range ("24", "24–48", "24 h to 48 h", "two to three")."""
+    return (
+        rf"{_NUM_START}(?P<lo>{low})"
+        rf"(?:(?:\s*-?\s*(?P<u1>{UNIT}))?(?P<sep>{RANGE_SEPARATOR})(?P<hi>{NUMBER}))?"
+    )
+
+
+def _amount(low: str) -> str:
+    """A quantity with its unit ("48 h", "24-48 hrs", "3-day")."""
+    return rf"{_quantity(low)}\s*-?\s*(?P<unit>{UNIT}){UNIT_GUARD}"
+
+
+# Read backwards from a number: "within", "up to", "~", "approximately", "between".
+_PREFIX = compile_pattern(
     r"(?:\b(?P<qual>within|after|before|at|up\s+to|for|over|since|until|by|less\s+than|under|"
     r"(?:within|in|during)\s+the\s+first|the\s+first)\s+)?"
-)
-_APPROX = (
     r"(?:(?P<approx>[~≈∼]|\b(?:approximately|approx\.?|about|roughly|around|nearly|almost|"
     r"circa|ca\.))\s*)?"
+    r"(?:\b(?P<between>between)\s+)?\Z"
 )
-_QUANTITY = (
-    rf"(?:\bbetween\s+(?P<blo>{NUMBER})\s*(?:{UNIT}\s*)?and\s+(?P<bhi>{NUMBER})"
-    rf"|{_NUM_START}(?P<lo>{NUMBER})(?:(?:\s*-?\s*(?P<u1>{UNIT}))?{RANGE_SEPARATOR}(?P<hi>{NUMBER}))?)"
-)
-_AMOUNT = rf"{_QUALIFIER}{_APPROX}{_QUANTITY}\s*-?\s*(?P<unit>{UNIT}){UNIT_GUARD}"
+_QUALIFIER_NAMES = {
+    "over": "for",
+    "less than": "within",
+    "under": "within",
+    "within the first": "within",
+    "in the first": "within",
+    "during the first": "within",
+    "the first": "within",
+}
 
 _DOSE_WORDS = r"doses?|dosing|infusions?|injections?|administrations?|inj\.?|admin"
 _DOSE_NOUN = rf"(?P<noun>{_DOSE_WORDS})\b"
@@ -83,14 +111,19 @@ _POST_MODIFIER = (
     r"step[\s-]*up|priming|full|treatment|maintenance|weekly|biweekly|drug|sc|iv|bsab)"
 )
 # "post-infusion", "post first dose", "post-step-up dose"
-_POST_TAIL = rf"post[\s-]*(?P<pmods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})(?P<pnoun>{_DOSE_WORDS})\b"
+_POST_TAIL = (
+    rf"post[\s-]*(?P<pmods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})(?P<pnoun>{_DOSE_WORDS})\b"
+)
 # "after the second dose", "of each infusion", "following each weekly injection"
 _AFTER_TAIL = (
     r"(?P<conn>after|following|from|of|since)\s+(?P<amods>(?:[\w./%-]+\s+){0,3}?)"
     rf"(?P<anoun>{_DOSE_WORDS})\b"
 )
 # "after C2D1"
-_CD_TAIL = r"(?:after|following|post[\s-]*)\s*(?:the\s+)?(?P<tc_text>C(?P<tc>\d{1,2})\s*D(?P<td>\d{1,2}))\b"
+_CD_TAIL = (
+    r"(?:after|following|post[\s-]*)\s*(?:the\s+)?"
+    r"(?P<tc_text>C(?P<tc>\d{1,2})\s*D(?P<td>\d{1,2}))\b"
+)
 _DOSE_TAIL = rf"(?:{_POST_TAIL}|{_AFTER_TAIL}|{_CD_TAIL})"
 
 _INIT_PHRASE = (
@@ -100,64 +133,111 @@ _INIT_PHRASE = (
     r"(?:\s+(?:therapy|treatment))?"
     r"|(?:the\s+)?(?:[\w-]+\s+)?(?:initiation|start)\b)"
 )
-_INTO_THERAPY = r"(?P<init2>(?:the\s+)?(?:treatment|therapy|[a-z]+mab(?:\s+(?:therapy|treatment))?))\b"
+_INTO_THERAPY = (
+    r"(?P<init2>(?:the\s+)?(?:treatment|therapy|[a-z]+mab(?:\s+(?:therapy|treatment))?))\b"
+)
 
 _EACH_WORDS = {"each", "every", "all"}
-_NUMBERISH = re.compile(
-    rf"^(?:\d|{NUMBER_NO_ARTICLE}|{ORDINAL}|two|three|several|few|some|many|multiple)",
-    re.IGNORECASE,
+_NUMBERISH = compile_pattern(
+    rf"(?:\d|{NUMBER_NO_ARTICLE}|{ORDINAL}|several|few|some|many|multiple)"
 )
-_INIT_WORDS = re.compile(
-    r"\b(?:start\w*|initiat\w*|commenc\w*|beginning|discontinu\w*|cessation|stop\w*|end)\b",
-    re.IGNORECASE,
+_INIT_WORDS = compile_pattern(
+    r"\b(?:start\w*|initiat\w*|commenc\w*|beginning|discontinu\w*|cessation|stop\w*|end)\b"
 )
+_EVERY_BEFORE = compile_pattern(r"\b(?:every|each|q)\s*\Z")
+_AGE_BEFORE = compile_pattern(r"\b(?:aged?|age\s+of)\s*\Z")
+_GRADE_BEFORE = compile_pattern(r"\b(?:grade|gr\.?|g|stage|type|phase)\s*\Z")
+# "occurred consistently 48 h post-infusion": a recurrence although no "each" is written.
+_HABITUAL_BEFORE = compile_pattern(
+    r"\b(?:consistently|regularly|repeatedly|invariably|always|typically|reliably)\s*\Z"
+)
+_THE_BEFORE = compile_pattern(r"\bthe\s+\Z")
+_APPROX_BEFORE = compile_pattern(
+    r"\b(?P<approx>approximately|roughly|about|around|nearly)\s+(?:(?P<once>once)\s+)?\Z"
+    r"|\b(?P<once2>once)\s+\Z"
+)
+_D_PREP_BEFORE = compile_pattern(
+    r"\b(?:on|at|by|from|until|till|through|since|before|after|around)\s+\Z"
+)
+_ORDINAL_BEFORE = compile_pattern(rf"\b(?:the\s+)?(?P<ord>{ORDINAL})\s+\Z")
+_TIMES_BEFORE = compile_pattern(
+    r"\b(?P<times>once|twice|thrice|two\s+times|three\s+times)[\s-]+(?:a\s+|per\s+)?\Z"
+)
+_N_WEEKLY_BEFORE = compile_pattern(r"(?<![\w.])(?P<n>two|three|four|six|2|3|4|6)[\s-]+\Z")
 
 
-# --------------------------------------------------------------------------- helpers
+# =========================================================================== helpers
 
 
-def _number(text: str | None) -> float | None:
-    return None if text is None else parse_number(text)
+@dataclass(frozen=True)
+class _Prefix:
+    start: int
+    qualifier: str | None
+    approximate: bool
+    between: bool
 
 
-def _quantity(match: re.Match[str]) -> tuple[float, float, str, str] | None:
-    """Return ``(low, high, low_unit, high_unit)`` of a matched amount, or ``None``."""
+def _prefix(ctx: MatchContext, start: int) -> _Prefix:
+    """Qualifier, approximation and "between" written just before a number."""
+    found = _PREFIX.search(ctx.text, max(0, start - 40), start)
+    if found is None:  # pragma: no cover - every group is optional
+        return _Prefix(start, None, False, False)
+    qualifier = found.group("qual")
+    if qualifier is not None:
+        qualifier = re.sub(r"\s+", " ", qualifier.lower())
+        qualifier = _QUALIFIER_NAMES.get(qualifier, qualifier)
+    return _Prefix(
+        start=found.start() if found.group(0) else start,
+        qualifier=qualifier,
+        approximate=found.group("approx") is not None,
+        between=found.group("between") is not None,
+    )
+
+
+def _looks_back(ctx: MatchContext, start: int, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    return pattern.search(ctx.text, max(0, start - 24), start)
+
+
+@dataclass(frozen=True)
+class _Amount:
+    low: float
+    high: float
+    low_unit: str
+    unit: str
+    prefix: _Prefix
+
+    @property
+    def hours(self) -> tuple[float, float]:
+        return to_hours(self.low, self.low_unit), to_hours(self.high, self.unit)
+
+    def durations(self) -> dict[str, str | None]:
+        minimum = iso_duration(self.low, self.low_unit)
+        maximum = iso_duration(self.high, self.unit)
+        return {
+            "duration": minimum if minimum == maximum else None,
+            "duration_min": minimum,
+            "duration_max": maximum,
+        }
+
+
+def _read_amount(match: re.Match[str], ctx: MatchContext, *, with_prefix: bool = True) -> _Amount | None:
+    """Numbers, units and prefix of an amount match, or ``None`` when they do not hold."""
     unit = canonical_unit(match.group("unit"))
-    if unit is None:
-        return None
-    low_text = match.group("lo") or match.group("blo")
-    high_text = match.group("hi") or match.group("bhi")
-    low = _number(low_text)
-    high = _number(high_text) if high_text else low
-    if low is None or high is None or high < low:
-        return None
+    low_text = match.group("lo")
+    low = parse_number(low_text)
+    high = parse_number(match.group("hi")) if match.group("hi") else low
     low_unit = canonical_unit(match.group("u1")) if match.group("u1") else unit
-    if low_unit is None:
+    if unit is None or low_unit is None or low is None or high is None:
         return None
-    unit_text = match.group("unit")
-    if len(unit_text) == 1 and not (low_text or "")[:1].isdigit():
-        return None  # "two d", "a h": words go with spelled-out units
-    return low, high, low_unit, unit
-
-
-def _approximate(match: re.Match[str]) -> bool:
-    return match.group("approx") is not None
-
-
-def _qualifier(match: re.Match[str]) -> str | None:
-    qualifier = match.group("qual")
-    if qualifier is None:
+    if to_hours(high, unit) < to_hours(low, low_unit):
         return None
-    qualifier = re.sub(r"\s+", " ", qualifier.lower())
-    return {
-        "over": "for",
-        "less than": "within",
-        "under": "within",
-        "within the first": "within",
-        "in the first": "within",
-        "during the first": "within",
-        "the first": "within",
-    }.get(qualifier, qualifier)
+    if len(match.group("unit")) == 1 and not low_text[:1].isdigit():
+        return None  # "two d", "a h": spelled numbers go with spelled units
+    prefix = _prefix(ctx, match.start()) if with_prefix else _Prefix(match.start(), None, False, False)
+    separator = (match.group("sep") or "").strip().lower()
+    if (separator == "and") != prefix.between:
+        return None  # "between 24 and 48 h"; a bare "24 and 48 h" is two time points
+    return _Amount(low, high, low_unit, unit, prefix)
 
 
 def _dose_anchor(mods: str, noun: str) -> str:
@@ -166,31 +246,44 @@ def _dose_anchor(mods: str, noun: str) -> str:
     "the first step-up dose" -> ``step_up``; "post-first dose" -> ``first_dose``;
     "each weekly injection", "infusions" -> ``each_dose``; "the second dose" -> ``dose``.
     """
-    words = set(re.findall(r"[a-z0-9]+", mods.lower().replace("step-up", "stepup")))
-    compact = re.sub(r"[\s-]+", "", mods.lower())
-    if "stepup" in compact or "priming" in words:
+    lowered = mods.lower()
+    words = set(re.findall(r"[a-z0-9]+", lowered))
+    if re.search(r"step[\s-]*up", lowered) or "priming" in words:
         return ANCHOR_STEP_UP
     if words & {"first", "1st", "initial"}:
         return ANCHOR_FIRST_DOSE
-    if words & _EACH_WORDS or (noun.lower().endswith("s") and noun.lower() != "dos"):
+    plural = noun.lower().endswith("s")
+    if words & _EACH_WORDS or plural:
         return ANCHOR_EACH_DOSE
     return ANCHOR_DOSE
 
 
-def _preceded_by(ctx: MatchContext, start: int, pattern: re.Pattern[str]) -> bool:
-    return pattern.search(ctx.text, max(0, start - 24), start) is not None
+def _dose_tail_fields(match: re.Match[str]) -> dict[str, object]:
+    """Anchor, anchor text and cycle/day of the dose phrase of a match."""
+    if match.group("tc") is not None:
+        return {
+            "anchor": ANCHOR_DOSE,
+            "anchor_text": match.group("tc_text"),
+            "cycle": int(match.group("tc")),
+            "day": int(match.group("td")),
+        }
+    noun_group = "pnoun" if match.group("pnoun") is not None else "anoun"
+    mods_group = "pmods" if noun_group == "pnoun" else "amods"
+    mods = match.group(mods_group) or ""
+    start = match.start(mods_group) if mods else match.start(noun_group)
+    return {
+        "anchor": _dose_anchor(mods, match.group(noun_group)),
+        "anchor_text": match.string[start : match.end(noun_group)],
+    }
 
 
-_EVERY_BEFORE = re.compile(r"\b(?:every|each|q)\s*$", re.IGNORECASE)
-# "occurred consistently 48 h post-infusion": a recurrence although no "each" is written.
-_HABITUAL_BEFORE = re.compile(
-    r"\b(?:consistently|regularly|repeatedly|invariably|always|typically|reliably)\s*$",
-    re.IGNORECASE,
-)
-_GRADE_BEFORE = re.compile(r"\b(?:grade|gr\.?|g|stage|type|phase)\s*$", re.IGNORECASE)
-_AGE_BEFORE = re.compile(r"\b(?:aged?|age\s+of)\s*$", re.IGNORECASE)
+def _phrase_anchor(match: re.Match[str]) -> tuple[str, str]:
+    """Anchor and anchor text of a ``(?P<amods>...)(?P<noun>...)`` dose phrase."""
+    anchor = _dose_anchor(match.group("amods") or "", match.group("noun"))
+    return anchor, match.string[match.start("amods") : match.end("noun")]
 
-# --------------------------------------------------------------------------- cycle and day
+
+# =========================================================================== cycle and day
 
 _CD_SUFFIX = (
     rf"(?:\s*(?:post|after|following)[\s-]*(?P<smods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})"
@@ -206,24 +299,19 @@ _DAY_OF_CYCLE = compile_pattern(
 )
 _DAY_PLUS = compile_pattern(rf"\b(?:day|D)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}")
 _DAY_N = compile_pattern(rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}")
-_D_N = compile_pattern(
-    r"(?:\b(?P<prep>on|at|by|from|until|till|through|since|before|after|around)\s+)?"
-    rf"(?P<v>\bD(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX})"
-)
+_D_N = compile_pattern(rf"\bD(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}")
 _POST_DOSE_DAY = compile_pattern(
     r"\b(?:POD\s*#?\s*|post[\s-]*(?:dose|infusion|injection)\s+day\s*)(?P<d>\d{1,2})\b"
 )
-_CYCLE_ONLY = compile_pattern(
-    rf"\b(?:cycle\s*#?\s*(?P<c>\d{{1,2}})\b(?!\s*[-–]\s*\d)|(?P<ord>{ORDINAL})\s+cycle\b)"
-)
+_CYCLE_N = compile_pattern(r"\bcycle\s*#?\s*(?P<c>\d{1,2})\b(?!\s*[-–]\s*\d)")
+_CYCLE_WORD = compile_pattern(r"\bcycle\b")
 
 
 def _cd_anchor(match: re.Match[str]) -> tuple[str | None, str | None]:
     noun = match.group("snoun")
     if noun is not None:
-        suffix_start = match.start("smods") if match.group("smods") else match.start("snoun")
-        anchor_text = match.string[suffix_start : match.end("snoun")]
-        return _dose_anchor(match.group("smods") or "", noun), anchor_text
+        start = match.start("smods") if match.group("smods") else match.start("snoun")
+        return _dose_anchor(match.group("smods") or "", noun), match.string[start : match.end()]
     if match.group("sinit"):
         return ANCHOR_INITIATION, match.group("sinit")
     return None, None
@@ -245,37 +333,48 @@ def _build_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
 
 
 def _build_d_n(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor, anchor_text = _cd_anchor(match)
-    if not (ctx.whole or match.group("prep") or anchor):
-        return None  # a bare "D3" in running text may be vitamin D3
-    return make_value(
-        KIND_CYCLE_DAY, match, ctx, day=int(match.group("d")), anchor=anchor, anchor_text=anchor_text
-    )
+    if not (ctx.whole or match.group("snoun") or match.group("sinit")):
+        if _looks_back(ctx, match.start(), _D_PREP_BEFORE) is None:
+            return None  # a bare "D3" in running text may be vitamin D3
+    return _build_day(match, ctx)
 
 
 def _build_post_dose_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     return make_value(KIND_CYCLE_DAY, match, ctx, day=int(match.group("d")), anchor=ANCHOR_DOSE)
 
 
-def _build_cycle_only(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    cycle = int(match.group("c")) if match.group("c") else parse_ordinal(match.group("ord"))
-    if cycle is None or cycle == 0 or cycle > 60:
+def _build_cycle_n(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    cycle = int(match.group("c"))
+    if cycle == 0 or cycle > 60:
         return None
     return make_value(KIND_CYCLE_DAY, match, ctx, cycle=cycle)
 
 
-# --------------------------------------------------------------------------- after a dose
+def _build_cycle_word(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    # "the third cycle", "2nd cycle"
+    ordinal = _looks_back(ctx, match.start(), _ORDINAL_BEFORE)
+    if ordinal is None:
+        return None
+    cycle = parse_ordinal(ordinal.group("ord"))
+    if cycle is None or cycle == 0 or cycle > 60:
+        return None
+    return make_value(KIND_CYCLE_DAY, match, ctx, start=ordinal.start("ord"), cycle=cycle)
 
-_POST_DOSE = compile_pattern(rf"{_AMOUNT}\s*,?\s*{_DOSE_TAIL}")
+
+# =========================================================================== after a dose
+
+_POST_DOSE_AMOUNT = rf"\s*,?\s*{_DOSE_TAIL}"
+_POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
+_POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
 _DAY_AFTER_DOSE = compile_pattern(
-    rf"\bthe\s+day\s+(?P<conn>after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
+    rf"\bthe\s+day\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 )
-_NEXT_DAY = compile_pattern(r"\b(?:the\s+)?(?:next|following|subsequent)\s+day\b")
+_NEXT_DAY = compile_pattern(r"\b(?:next|following|subsequent)\s+day\b")
 _OVERNIGHT = compile_pattern(
     rf"\bovernight\s+(?:after|following|post)[\s-]*(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 )
 _SOON_AFTER = compile_pattern(
-    r"\b(?P<adv>soon|shortly|immediately|right|directly|promptly)\s+(?:after|following|post)[\s-]*"
+    r"\b(?:soon|shortly|immediately|right|directly|promptly)\s+(?:after|following|post)[\s-]*"
     rf"(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 )
 _AFTER_EACH = compile_pattern(
@@ -284,54 +383,36 @@ _AFTER_EACH = compile_pattern(
 )
 
 
-def _dose_tail_fields(match: re.Match[str]) -> dict[str, object]:
-    """Anchor, anchor text and cycle/day of the dose phrase of a ``post_dose`` match."""
-    if match.group("tc") is not None:
-        return {
-            "anchor": ANCHOR_DOSE,
-            "anchor_text": match.group("tc_text"),
-            "cycle": int(match.group("tc")),
-            "day": int(match.group("td")),
-        }
-    noun_group = "pnoun" if match.group("pnoun") is not None else "anoun"
-    mods_group = "pmods" if noun_group == "pnoun" else "amods"
-    mods = match.group(mods_group) or ""
-    start = match.start(mods_group) if mods else match.start(noun_group)
-    return {
-        "anchor": _dose_anchor(mods, match.group(noun_group)),
-        "anchor_text": match.string[start : match.end(noun_group)],
-    }
-
-
 def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    quantity = _quantity(match)
-    if quantity is None or _preceded_by(ctx, match.start(), _EVERY_BEFORE):
+    amount = _read_amount(match, ctx)
+    if amount is None or _looks_back(ctx, amount.prefix.start, _EVERY_BEFORE):
         return None
     if match.group("amods") and _INIT_WORDS.search(match.group("amods")):
         return None  # "2 weeks after starting dosing" is measured from initiation
-    low, high, low_unit, unit = quantity
-    qualifier = _qualifier(match)
-    hours = (to_hours(low, low_unit), to_hours(high, unit))
-    if qualifier in {"within", "up to"}:
+    hours = amount.hours
+    if amount.prefix.qualifier in {"within", "up to"}:
         hours = (0.0, hours[1])
     fields = _dose_tail_fields(match)
+    periodic = fields["anchor"] == ANCHOR_EACH_DOSE or bool(
+        _looks_back(ctx, amount.prefix.start, _HABITUAL_BEFORE)
+    )
     return make_value(
         KIND_POST_DOSE,
         match,
         ctx,
+        start=amount.prefix.start,
         hours=hours,
-        **_durations(low, high, low_unit, unit),
-        unit=unit,
-        approximate=_approximate(match),
-        periodic=fields["anchor"] == ANCHOR_EACH_DOSE
-        or _preceded_by(ctx, match.start(), _HABITUAL_BEFORE),
-        qualifier=qualifier,
+        **amount.durations(),
+        unit=amount.unit,
+        approximate=amount.prefix.approximate,
+        periodic=periodic,
+        qualifier=amount.prefix.qualifier,
         **fields,  # type: ignore[arg-type]
     )
 
 
 def _build_day_after_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor = _dose_anchor(match.group("amods") or "", match.group("noun"))
+    anchor, anchor_text = _phrase_anchor(match)
     return make_value(
         KIND_POST_DOSE,
         match,
@@ -342,17 +423,19 @@ def _build_day_after_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue 
         duration_max="P1D",
         unit="day",
         anchor=anchor,
-        anchor_text=match.string[match.start("amods") : match.end("noun")],
+        anchor_text=anchor_text,
         periodic=anchor == ANCHOR_EACH_DOSE,
         qualifier="after",
     )
 
 
 def _build_next_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    the = _looks_back(ctx, match.start(), _THE_BEFORE)
     return make_value(
         KIND_POST_DOSE,
         match,
         ctx,
+        start=the.start() if the else None,
         hours=(24.0, 24.0),
         duration="P1D",
         duration_min="P1D",
@@ -363,14 +446,14 @@ def _build_next_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None
 
 
 def _build_overnight(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor = _dose_anchor(match.group("amods") or "", match.group("noun"))
+    anchor, anchor_text = _phrase_anchor(match)
     return make_value(
         KIND_POST_DOSE,
         match,
         ctx,
         hours=(0.0, 24.0),
         anchor=anchor,
-        anchor_text=match.string[match.start("amods") : match.end("noun")],
+        anchor_text=anchor_text,
         approximate=True,
         periodic=anchor == ANCHOR_EACH_DOSE,
         qualifier="within",
@@ -378,13 +461,13 @@ def _build_overnight(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 
 def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor = _dose_anchor(match.group("amods") or "", match.group("noun"))
+    anchor, anchor_text = _phrase_anchor(match)
     return make_value(
         KIND_POST_DOSE,
         match,
         ctx,
         anchor=anchor,
-        anchor_text=match.string[match.start("amods") : match.end("noun")],
+        anchor_text=anchor_text,
         periodic=anchor == ANCHOR_EACH_DOSE,
         qualifier="soon",
     )
@@ -392,56 +475,42 @@ def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 
 def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     mods = match.group("amods") or ""
-    first_word = mods.split()[0].lower() if mods.split() else ""
-    if _NUMBERISH.match(first_word) or _INIT_WORDS.search(mods):
+    if _NUMBERISH.match(mods) or _INIT_WORDS.search(mods):
         return None  # "after two doses" is a count; "after starting dosing" is initiation
-    anchor = _dose_anchor(mods, match.group("noun"))
+    anchor, anchor_text = _phrase_anchor(match)
     if anchor != ANCHOR_EACH_DOSE:
         return None  # "after the infusion" alone says nothing about timing
-    conn = match.group("conn").lower()
     return make_value(
         KIND_POST_DOSE,
         match,
         ctx,
         anchor=anchor,
-        anchor_text=match.string[match.start("amods") : match.end("noun")],
+        anchor_text=anchor_text,
         periodic=True,
-        qualifier="after" if conn != "with" else "at",
+        qualifier="at" if match.group("conn").lower() == "with" else "after",
     )
 
 
-def _durations(low: float, high: float, low_unit: str, unit: str) -> dict[str, str | None]:
-    minimum = iso_duration(low, low_unit)
-    maximum = iso_duration(high, unit)
-    return {
-        "duration": minimum if minimum == maximum else None,
-        "duration_min": minimum,
-        "duration_max": maximum,
-    }
-
-
-# --------------------------------------------------------------------------- intervals
+# =========================================================================== intervals
 
 _EVERY_AMOUNT = compile_pattern(
-    rf"(?:(?P<approx0>approximately|roughly|about|around|nearly)\s+)?"
-    rf"\b(?:once\s+)?(?:every|each|q\.?)\s+{_APPROX}{_QUANTITY}\s*-?\s*(?P<unit>{UNIT})"
+    rf"\b(?:every|each|q\.?)\s+(?:(?P<approx>[~≈∼]|about|approximately|roughly)\s*)?"
+    rf"{_quantity(NUMBER)}\s*-?\s*(?P<unit>{UNIT})"
     rf"(?:\s*(?P<cyc>cycles?)\b)?(?:\s*,?\s*{_DOSE_TAIL})?"
 )
 _EVERY_OTHER = compile_pattern(
     r"\bevery\s+(?P<ord>other|second|alternate|third|fourth)\s+(?P<unit>day|week|month)\b"
 )
 _EVERY_UNIT = compile_pattern(
-    r"\b(?:every|each|once\s+a|once\s+per|once\s+every|per)\s+"
+    r"\b(?:every|each|once\s+a|once\s+per|once\s+every)\s+"
     r"(?P<unit>day|week|fortnight|month|year|cycle|treatment\s+cycle)\b"
 )
 _ADVERB = compile_pattern(
-    r"\b(?:(?P<times>once|twice|thrice|two\s+times|three\s+times)[\s-]+(?:a\s+|per\s+)?)?"
-    r"(?P<word>bi-?weekly|fortnightly|weekly|week|semi-?weekly|monthly|month|"
-    r"(?P<nweek>two|three|four|2|3|4|six|6)[\s-]+weekly)\b"
+    r"\b(?P<word>bi-?weekly|semi-?weekly|weekly|fortnightly|monthly|week|month)\b"
 )
 _Q_NOTATION = compile_pattern(
-    r"(?<![\w./-])q\.?\s?(?P<n>\d{1,2})?\s?(?P<unit>weeks?|wks?|w|days?|d|months?|mo|m|hours?|hrs?|h)"
-    r"(?![\w/])"
+    r"(?<![\w./-])q\.?\s?(?P<n>\d{1,2})?\s?"
+    r"(?P<unit>weeks?|wks?|w|days?|d|months?|mo|m|hours?|hrs?|h)(?![\w/])"
 )
 _AT_INTERVALS = compile_pattern(
     r"\b(?:at|in)\s+(?:(?:regular|predictable|fixed|similar|periodic|repeated|consistent|"
@@ -461,6 +530,7 @@ def _interval(
     low: float,
     high: float,
     time_unit: str,
+    start: int | None = None,
     **fields: object,
 ) -> TimeValue:
     minimum = iso_duration(low, time_unit)
@@ -469,6 +539,7 @@ def _interval(
         KIND_INTERVAL,
         match,
         ctx,
+        start=start,
         interval_days=(to_days(low, time_unit), to_days(high, time_unit)),
         duration=minimum if minimum == maximum else None,
         duration_min=minimum,
@@ -479,32 +550,35 @@ def _interval(
 
 
 def _build_every_amount(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    quantity = _quantity(match)
-    if quantity is None:
+    amount = _read_amount(match, ctx, with_prefix=False)
+    if amount is None or amount.low_unit != amount.unit:
         return None
-    low, high, low_unit, unit = quantity
-    if low_unit != unit:
-        return None
+    before = _looks_back(ctx, match.start(), _APPROX_BEFORE)
+    approximate = match.group("approx") is not None or bool(before and before.group("approx"))
     fields: dict[str, object] = {
-        "approximate": _approximate(match) or match.group("approx0") is not None
+        "approximate": approximate,
+        "unit": "cycle" if match.group("cyc") else amount.unit,
     }
-    if match.group("cyc"):
-        fields["unit"] = "cycle"
-    else:
-        fields["unit"] = unit
     if match.group("pnoun") or match.group("anoun") or match.group("tc"):
         fields.update(_dose_tail_fields(match))
         if fields["anchor"] == ANCHOR_DOSE:
             fields["anchor"] = ANCHOR_EACH_DOSE  # "every 30 days post-infusion"
-    return _interval(match, ctx, low, high, unit, **fields)
+    return _interval(
+        match,
+        ctx,
+        amount.low,
+        amount.high,
+        amount.unit,
+        start=before.start() if before else None,
+        **fields,
+    )
 
 
 def _build_every_other(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    multiple = {"other": 2, "second": 2, "alternate": 2, "third": 3, "fourth": 4}[
-        match.group("ord").lower()
-    ]
+    multiple = {"other": 2, "second": 2, "alternate": 2, "third": 3, "fourth": 4}
+    times = multiple[match.group("ord").lower()]
     unit = match.group("unit").lower()
-    return _interval(match, ctx, multiple, multiple, unit, unit=unit)
+    return _interval(match, ctx, times, times, unit, unit=unit)
 
 
 def _build_every_unit(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
@@ -513,46 +587,39 @@ def _build_every_unit(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
         return make_value(KIND_INTERVAL, match, ctx, unit="cycle", periodic=True)
     if unit == "fortnight":
         return _interval(match, ctx, 2, 2, "week", unit="week")
-    if unit == "day" and match.group(0).lower().startswith("per"):
-        return None  # "16 mg per day" is a dose rate, not a recurrence
-    if match.group(0).lower().startswith("per"):
-        return None
     return _interval(match, ctx, 1, 1, unit, unit=unit)
 
 
 def _build_adverb(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     word = match.group("word").lower().replace("-", "")
-    times_text = match.group("times")
-    times = _TIMES[re.sub(r"\s+", " ", times_text.lower())] if times_text else 1.0
-    if word in {"week", "month"} and not times_text:
+    times_match = _looks_back(ctx, match.start(), _TIMES_BEFORE)
+    start = times_match.start() if times_match else None
+    times = _TIMES[re.sub(r"\s+", " ", times_match.group("times").lower())] if times_match else 1.0
+    if word in {"week", "month"} and times_match is None:
         return None  # "week" alone is not a frequency
     if word in {"biweekly", "fortnightly"}:
-        if times_text and times != 1.0:
+        if times != 1.0:
             return None
-        return _interval(match, ctx, 2, 2, "week", unit="week")
+        return _interval(match, ctx, 2, 2, "week", start=start, unit="week")
     if word == "semiweekly":
-        return _interval(match, ctx, 3.5, 3.5, "day", unit="day")
-    if match.group("nweek"):
-        number = match.group("nweek").lower()
-        weeks = float(_N_WEEKLY.get(number, 0) or int(number))
-        return _interval(match, ctx, weeks, weeks, "week", unit="week")
-    if word in {"weekly", "week"}:
-        if times == 1.0:
-            return _interval(match, ctx, 1, 1, "week", unit="week")
-        days = 7.0 / times
-        return _interval(match, ctx, days, days, "day", unit="day")
+        return _interval(match, ctx, 3.5, 3.5, "day", start=start, unit="day")
+    if word == "weekly" and times_match is None:
+        n_weekly = _looks_back(ctx, match.start(), _N_WEEKLY_BEFORE)
+        if n_weekly is not None:  # "three-weekly"
+            text = n_weekly.group("n").lower()
+            weeks = float(_N_WEEKLY[text] if text in _N_WEEKLY else int(text))
+            return _interval(match, ctx, weeks, weeks, "week", start=n_weekly.start(), unit="week")
+    base_unit, base_days = ("week", 7.0) if word in {"weekly", "week"} else ("month", 30.0)
     if times == 1.0:
-        return _interval(match, ctx, 1, 1, "month", unit="month")
-    days = 30.0 / times
-    return _interval(match, ctx, days, days, "day", unit="day")
+        return _interval(match, ctx, 1, 1, base_unit, start=start, unit=base_unit)
+    days = base_days / times
+    return _interval(match, ctx, days, days, "day", start=start, unit="day")
 
 
 def _build_q_notation(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     unit = canonical_unit(match.group("unit"))
-    if unit is None:
-        return None
     number = float(match.group("n")) if match.group("n") else 1.0
-    if number == 0:
+    if unit is None or number == 0:
         return None
     return _interval(match, ctx, number, number, unit, unit=unit)
 
@@ -563,21 +630,21 @@ def _build_at_intervals(match: re.Match[str], ctx: MatchContext) -> TimeValue | 
 
 def _build_n_day_cycles(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     number = float(match.group("n"))
-    unit = match.group("unit").lower()
     if number == 0:
         return None
-    return _interval(match, ctx, number, number, unit, unit="cycle")
+    return _interval(match, ctx, number, number, match.group("unit").lower(), unit="cycle")
 
 
-# --------------------------------------------------------------------------- counts
+# =========================================================================== counts
 
-_COUNT = compile_pattern(
-    rf"{_NUM_START}(?P<n>{NUMBER_NO_ARTICLE})\s+"
-    r"(?:(?:consecutive|successive|subsequent|further|additional|more|separate|recurrent|"
+_COUNT_TAIL = (
+    r"\s+(?:(?:consecutive|successive|subsequent|further|additional|more|separate|recurrent|"
     r"repeated|similar|distinct|febrile|crs|prior|previous|weekly|biweekly|monthly|full|"
     r"treatment|step[\s-]*up|documented|discrete)\s+){0,2}"
     r"(?P<u>cycles?|doses?|infusions?|injections?|administrations?|episodes?|courses?)\b"
 )
+_COUNT_DIGITS = compile_pattern(rf"{_NUM_START}(?P<n>\d{{1,3}}){_COUNT_TAIL}")
+_COUNT_WORDS = compile_pattern(rf"(?P<n>{NUMBER_WORDS}){_COUNT_TAIL}")
 _COUNT_UNITS = {
     "cycle": "cycle",
     "dose": "dose",
@@ -593,21 +660,22 @@ def _build_count(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     number = parse_number(match.group("n"))
     if number is None or not number.is_integer() or number == 0 or number > 100:
         return None
-    plural = match.group("u").lower().endswith("s")
-    if plural != (number > 1) or _preceded_by(ctx, match.start(), _GRADE_BEFORE):
+    noun = match.group("u").lower()
+    if noun.endswith("s") != (number > 1) or _looks_back(ctx, match.start(), _GRADE_BEFORE):
         return None  # "grade 3 CRS episode"
-    unit = _COUNT_UNITS[match.group("u").lower().rstrip("s")]
+    unit = _COUNT_UNITS[noun.rstrip("s")]
     return make_value(KIND_COUNT, match, ctx, count=int(number), unit=unit)
 
 
-# --------------------------------------------------------------------------- elapsed time
+# =========================================================================== elapsed time
 
-_ELAPSED = compile_pattern(
-    rf"{_AMOUNT}"
+_ELAPSED_TAIL = (
     r"(?:\s+(?P<rel>later|ago|earlier|previously|prior|thereafter|afterwards?|after\s+that)\b"
-    rf"|\s+(?P<iconn>after|from|since|following|post)\s+{_INIT_PHRASE}"
-    rf"|\s+(?P<iconn2>into|of|on)\s+{_INTO_THERAPY})?"
+    rf"|\s+(?:after|from|since|following|post)\s+{_INIT_PHRASE}"
+    rf"|\s+(?:into|of|on)\s+{_INTO_THERAPY})?"
 )
+_ELAPSED_DIGITS = compile_pattern(_amount(DIGITS) + _ELAPSED_TAIL)
+_ELAPSED_WORDS = compile_pattern(_amount(NUMBER) + _ELAPSED_TAIL)
 
 _RELATIVE = {
     "later": "after",
@@ -623,47 +691,46 @@ _RELATIVE = {
 
 
 def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    quantity = _quantity(match)
-    if quantity is None or _preceded_by(ctx, match.start(), _AGE_BEFORE):
+    amount = _read_amount(match, ctx)
+    if amount is None:
         return None
-    if _preceded_by(ctx, match.start(), _EVERY_BEFORE):
+    start = amount.prefix.start
+    if _looks_back(ctx, start, _AGE_BEFORE) or _looks_back(ctx, start, _EVERY_BEFORE):
         return None
-    low, high, low_unit, unit = quantity
-    unit_text = match.group("unit")
-    qualifier = _qualifier(match)
-    relation = match.group("rel")
+    qualifier = amount.prefix.qualifier
     anchor: str | None = None
     anchor_text: str | None = None
+    relation = match.group("rel")
     if relation:
         relation = re.sub(r"\s+", " ", relation.lower())
         qualifier = _RELATIVE[relation]
-        if relation == "ago":
-            anchor = ANCHOR_DOCUMENT_DATE
+        anchor = ANCHOR_DOCUMENT_DATE if relation == "ago" else None
     init = match.group("init") or match.group("init2")
     if init:
         anchor = ANCHOR_INITIATION
         anchor_text = re.sub(r"^the\s+", "", init, flags=re.IGNORECASE)
         qualifier = qualifier or "after"
     bare = qualifier is None and anchor is None
-    low_text = (match.group("lo") or match.group("blo") or "").lower()
-    if bare and low_text in {"a", "an", "single"}:
-        return None  # "twice a day", "a day": not a measured interval
-    if len(unit_text) == 1 and (unit_text.isupper() or unit_text.lower() == "y") and bare:
+    unit_text = match.group("unit")
+    if bare and match.group("lo").lower() in {"a", "an", "single"}:
+        return None  # "twice a day": not a measured time
+    if bare and len(unit_text) == 1 and (unit_text.isupper() or unit_text.lower() == "y"):
         return None  # "2D echo", "3D", "64 y"
     return make_value(
         KIND_ELAPSED,
         match,
         ctx,
-        **_durations(low, high, low_unit, unit),
-        unit=unit,
+        start=start,
+        **amount.durations(),
+        unit=amount.unit,
         anchor=anchor,
         anchor_text=anchor_text,
-        approximate=_approximate(match),
+        approximate=amount.prefix.approximate,
         qualifier=qualifier,
     )
 
 
-# --------------------------------------------------------------------------- the rule set
+# =========================================================================== the rule set
 
 #: All rules; on equal spans the earlier rule wins.
 RULES: tuple[Rule, ...] = (
@@ -675,7 +742,8 @@ RULES: tuple[Rule, ...] = (
     Rule("cycle_day.day_n", _DAY_N, _build_day),
     Rule("cycle_day.d_n", _D_N, _build_d_n),
     Rule("cycle_day.post_dose_day", _POST_DOSE_DAY, _build_post_dose_day),
-    Rule("cycle_day.cycle", _CYCLE_ONLY, _build_cycle_only),
+    Rule("cycle_day.cycle_n", _CYCLE_N, _build_cycle_n),
+    Rule("cycle_day.ordinal_cycle", _CYCLE_WORD, _build_cycle_word),
     Rule("interval.every_amount", _EVERY_AMOUNT, _build_every_amount),
     Rule("interval.every_other", _EVERY_OTHER, _build_every_other),
     Rule("interval.every_unit", _EVERY_UNIT, _build_every_unit),
@@ -683,28 +751,53 @@ RULES: tuple[Rule, ...] = (
     Rule("interval.q", _Q_NOTATION, _build_q_notation),
     Rule("interval.at_intervals", _AT_INTERVALS, _build_at_intervals),
     Rule("interval.n_day_cycles", _N_DAY_CYCLES, _build_n_day_cycles),
-    Rule("elapsed.amount", _ELAPSED, _build_elapsed),
-    Rule("post_dose.amount", _POST_DOSE, _build_post_dose),
+    Rule("elapsed.digits", _ELAPSED_DIGITS, _build_elapsed),
+    Rule("elapsed.words", _ELAPSED_WORDS, _build_elapsed, at_number_words=True),
+    Rule("post_dose.digits", _POST_DOSE_DIGITS, _build_post_dose),
+    Rule("post_dose.words", _POST_DOSE_WORDS, _build_post_dose, at_number_words=True),
     Rule("post_dose.day_after", _DAY_AFTER_DOSE, _build_day_after_dose),
     Rule("post_dose.next_day", _NEXT_DAY, _build_next_day),
     Rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
     Rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
     Rule("post_dose.after_each", _AFTER_EACH, _build_after_each),
-    Rule("count.n_units", _COUNT, _build_count),
+    Rule("count.digits", _COUNT_DIGITS, _build_count),
+    Rule("count.words", _COUNT_WORDS, _build_count, at_number_words=True),
 )
 
-#: Text with none of these cannot hold an expression: skip it at once.
-_QUICK_SCAN = re.compile(
-    r"\d|hour|hr|min|day|week|wk|fortnight|month|mo|year|yr|night|interval|cycle|dose|dosing|"
-    r"infusion|injection|administration|episode|course|inj|admin",
-    re.IGNORECASE,
+# Where a spelled-out number starts ("three days", "an hour"; not "a few days").
+_NUMBER_WORD_START = compile_pattern(
+    rf"{NUMBER_WORDS}|\b(?:an?|single)(?=\s+(?:min|hour|hr|day|week|wk|fortnight|month|year))"
 )
+# Text without a digit and without any of these cannot hold an expression.
+_TIME_WORDS = (
+    "hour", "hr", "min", "day", "week", "wk", "fortnight", "month", "mo", "year", "yr",
+    "night", "interval", "cycle", "dose", "dosing", "infusion", "injection", "admin",
+    "inj", "episode", "course",
+)  # fmt: skip
+_DIGIT = re.compile(r"\d")
 
 
-def _candidates(text: str, ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
+def _may_hold_expressions(text: str) -> bool:
+    if _DIGIT.search(text):
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _TIME_WORDS)
+
+
+def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
+    text = ctx.text
     found: list[tuple[int, int, int, TimeValue]] = []
+    word_starts: list[int] | None = None
     for priority, rule in enumerate(RULES):
-        for match in rule.pattern.finditer(text):
+        if rule.at_number_words:
+            if word_starts is None:
+                word_starts = [m.start() for m in _NUMBER_WORD_START.finditer(text)]
+            matches = (rule.pattern.match(text, position) for position in word_starts)
+        else:
+            matches = rule.pattern.finditer(text)
+        for match in matches:
+            if match is None:
+                continue
             value = rule.build(match, ctx)
             if value is not None and value.end > value.start:
                 found.append((value.start, value.end, priority, value))
@@ -747,18 +840,18 @@ def find_time_expressions(
         The values found, possibly empty.
 
     Example:
-        >>> [v.kind for v in find_time_expressions(
+        >>> [v.text for v in find_time_expressions(
         ...     "febrile episodes occur 24-48 h post-administration every 35-40 days")]
-        ['post_dose', 'interval']
+        ['24-48 h post-administration', 'every 35-40 days']
     """
-    if not text or _QUICK_SCAN.search(text) is None:
+    if not text or not _may_hold_expressions(text):
         return []
     ctx = MatchContext(text=text, settings=settings or TemporalSettings())
-    return _select(_candidates(text, ctx))
+    return _select(_candidates(ctx))
 
 
 _STRIP = " \t\r\n.,;:()[]{}\"'"
-_IGNORABLE_PREFIX = re.compile(r"^(?:(?:in|on|during|with|of|from|the)\s+)*$", re.IGNORECASE)
+_IGNORABLE_PREFIX = compile_pattern(r"(?:(?:in|on|during|with|of|from|the)\s+)*")
 
 
 def normalize(expression: str, settings: TemporalSettings | None = None) -> TimeValue | None:
@@ -766,7 +859,8 @@ def normalize(expression: str, settings: TemporalSettings | None = None) -> Time
 
     Surrounding whitespace and punctuation are ignored, and so are leading "in",
     "on", "during", "with" ("in July 2023", "on D4"). The whole expression must
-    be read: "grade 2", "8 mg/kg", "39 °C", "IgG kappa" return ``None``.
+    be read, or nothing is returned: "grade 2", "8 mg/kg", "39 °C", "IgG kappa"
+    give ``None``, never a guess.
 
     Args:
         expression: A single expression ("24–48 h post-administration").
@@ -786,13 +880,13 @@ def normalize(expression: str, settings: TemporalSettings | None = None) -> Time
         return None
     offset = expression.find(stripped)
     ctx = MatchContext(text=stripped, settings=settings or TemporalSettings(), whole=True)
-    values = _select(_candidates(stripped, ctx))
+    values = _select(_candidates(ctx))
     if len(values) != 1:
         return None
     value = values[0]
-    if value.end != len(stripped) or not _IGNORABLE_PREFIX.match(stripped[: value.start]):
+    if value.end != len(stripped) or not _IGNORABLE_PREFIX.fullmatch(stripped[: value.start]):
         return None
     return replace(value, start=value.start + offset, end=value.end + offset)
 
 
-__all__ = ["find_time_expressions", "normalize"]
+__all__ = ["RULES", "find_time_expressions", "normalize"]

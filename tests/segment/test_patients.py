@@ -1,0 +1,55 @@
+"""Patient segmentation on small texts (pure, no spaCy)."""
+
+from __future__ import annotations
+
+import pytest
+
+from miner.segment.patients import segment_patients
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("Case 1\nA 64-year-old woman.\n\nCase 2\nA 65-year-old man.\n\nDiscussion\nCRS is common.",
+         ["Case 1", "Case 2"]),
+        ("## Patient 1\nA man.\n## Patient 2\nA woman.", ["Patient 1", "Patient 2"]),
+        ("Pt #1 - 70 M on epcoritamab.\nPt #2 - 66 F on glofitamab.", ["Pt #1", "Pt #2"]),
+        ("Results: Pt 1 (68F) had CRS. Pt 2 (74M) had fever.", ["Pt 1", "Pt 2"]),
+        ("The first patient, a 60-year-old man, had CRS. The second patient, a 71-year-old "
+         "woman, had fever.", ["Patient 1", "Patient 2"]),
+        ("1. A 64-year-old woman with myeloma.\n2. A 70-year-old man with lymphoma.",
+         ["Patient 1", "Patient 2"]),
+        ("Patient A, a 58-year-old man, had CRS. Patient B, a 61-year-old woman, had none.",
+         ["Patient A", "Patient B"]),
+    ],
+)
+def test_series_are_split(text: str, labels: list[str]) -> None:
+    assert [s.label for s in segment_patients(text)] == labels
+
+
+def test_discussion_ends_the_last_patient() -> None:
+    text = "Case 1\nA woman had CRS.\n\nCase 2\nA man had fever.\n\nDiscussion\nCRS in general."
+    last = segment_patients(text)[-1]
+    assert "general" not in text[last.start : last.end]
+
+
+def test_single_report_is_one_patient_from_its_case_section() -> None:
+    text = ("Introduction\nBispecifics cause CRS in most patients during step-up.\n\n"
+            "Case presentation\nA 58-year-old man on epcoritamab developed fever after each dose."
+            "\n\nDiscussion\nCRS usually occurs early.")
+    (segment,) = segment_patients(text)
+    assert segment.label == "Case 1" and segment.how == "single"
+    assert text[segment.start : segment.end].startswith("Case presentation")
+    assert "usually occurs early" not in text[segment.start : segment.end]
+
+
+def test_a_later_cross_reference_does_not_start_a_patient() -> None:
+    text = "Case 1\nA woman.\nCase 2\nA man.\n\nDiscussion\nAs in Case 1, fever recurred."
+    assert [s.label for s in segment_patients(text)] == ["Case 1", "Case 2"]
+
+
+def test_table_region_ends_a_narrative() -> None:
+    text = "Case 1\nA woman had CRS.\nCase 2\nA man had CRS.\nCase\tAge\tDrug\n1\t64\ttec\n"
+    table_start = text.index("Case\tAge")
+    segments = segment_patients(text, [(table_start, len(text))])
+    assert segments[-1].end == table_start

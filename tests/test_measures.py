@@ -1,0 +1,24 @@
+"""Pure temperature and grade parsers."""
+
+from __future__ import annotations
+
+from miner.measures import fahrenheit_to_celsius, find_grades, find_temperatures
+
+
+def test_fahrenheit_conversion() -> None:
+    assert fahrenheit_to_celsius(100.4) == 38.0
+    assert fahrenheit_to_celsius(104.0) == 40.0
+
+
+def test_values_without_unit_or_trigger_are_not_temperatures() -> None:
+    assert find_temperatures("SUVmax up to 35 on PET-CT; 39 lesions; CRP 38") == []
+
+
+def test_unitless_value_after_trigger_is_read_by_range() -> None:
+    assert [t.celsius for t in find_temperatures("Tmax 38.6, then temp 101.8")] == [38.6, 38.8]
+
+
+def test_grade_forms_and_non_grades() -> None:
+    found = find_grades("G2 CRS; Gr 3; low-grade fevers; G-CSF; G2P1; grade 3 or higher")
+    assert [(g.text, g.low, g.high) for g in found] == [
+        ("G2", 2, 2), ("Gr 3", 3, 3), ("low-grade", 1, 2), ("grade 3 or higher", 3, 4)]

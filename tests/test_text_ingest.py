@@ -1,0 +1,36 @@
+"""Plain-text ingestion: encodings, tables, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from miner.ingest.document import IngestError
+from miner.ingest.text import find_text_tables, read_text
+
+
+def test_latin1_text_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_bytes("Fièvre à 39 °C après la perfusion de talquetamab.".encode("latin-1"))
+    assert "39 °C" in read_text(path).text
+
+
+@pytest.mark.parametrize(("content", "reason"), [(b"", "empty"), (b"\x00\x01abc", "binary")])
+def test_bad_text_files_name_the_problem(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(IngestError) as err:
+        read_text(path)
+    assert reason in str(err.value) and "bad.txt" in str(err.value)
+
+
+def test_tab_and_pipe_tables() -> None:
+    text = ("Table 1 Patients\nCase\tAge/Sex\tDrug\n1\t64/F\ttec\n2\t65/M\ttal\n\n"
+            "| Pt | Agent |\n|---|---|\n| 1 | glofitamab |\n")
+    tables = find_text_tables(text)
+    assert [t.rows for t in tables] == [
+        [["Case", "Age/Sex", "Drug"], ["1", "64/F", "tec"], ["2", "65/M", "tal"]],
+        [["Pt", "Agent"], ["1", "glofitamab"]],
+    ]
+    assert tables[0].caption == "Table 1 Patients"
