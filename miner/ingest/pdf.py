@@ -203,7 +203,7 @@ def read_pdf(
         metadata: dict[str, Any] = {"page_count": page_count, "pages_read": len(layouts)}
         try:
             info = {k: v for k, v in doc.get_metadata_dict(skip_empty=True).items()}
-        except pdfium.PdfiumError:
+        except Exception:  # metadata is optional; a broken Info dictionary is not fatal
             info = {}
         if info.get("Title"):
             metadata["title"] = info["Title"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value
+from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value, source
 from miner.temporal.values import KIND_DATE, KIND_DATE_LIST, TimeValue
 
 _MONTHS: dict[str, int] = {
@@ -146,7 +146,7 @@ def _order_day_month(first: int, second: int, day_first: bool) -> tuple[int, int
 
 
 def _preposition(ctx: MatchContext, start: int) -> re.Match[str] | None:
-    return _PREP_BEFORE.search(ctx.text, max(0, start - 12), start)
+    return _PREP_BEFORE.search(ctx.lowered, max(0, start - 12), start)
 
 
 def _date_value(
@@ -164,7 +164,7 @@ def _date_value(
 
 
 def _build_day_month(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    if _is_verb(match.group("mon")):
+    if _is_verb(source(ctx, match, "mon")):
         return None
     year = int(match.group("year")) if match.group("year") else _reference_year(ctx)
     if year is None:
@@ -174,18 +174,18 @@ def _build_day_month(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 
 def _build_month_first(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    month_text = match.group("mon")
+    month_text = source(ctx, match, "mon")
     day_text = match.group("day")
     year_text = match.group("year")
     if _is_verb(month_text) or (day_text is None and year_text is None):
         return None
-    if year_text is None and _NUMBER_AFTER.match(ctx.text, match.end()):
+    if year_text is None and _NUMBER_AFTER.match(ctx.lowered, match.end()):
         return None  # "March 3-5", "June 19, 3 July"
     year = int(year_text) if year_text else _reference_year(ctx)
     if year is None:
         return None
     day = _day_number(day_text) if day_text else None
-    period = _PERIOD_BEFORE.search(ctx.text, max(0, match.start() - 16), match.start())
+    period = _PERIOD_BEFORE.search(ctx.lowered, max(0, match.start() - 16), match.start())
     start = period.start() if period else None
     return _date_value(match, ctx, _iso(year, month_number(month_text), day), start)
 
@@ -224,18 +224,19 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
 
 
 def _build_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    prep = _YEAR_PREP_BEFORE.search(ctx.text, max(0, match.start() - 12), match.start())
-    if prep is None or _NOT_A_YEAR_AFTER.match(ctx.text, match.end()):
+    prep = _YEAR_PREP_BEFORE.search(ctx.lowered, max(0, match.start() - 12), match.start())
+    if prep is None or _NOT_A_YEAR_AFTER.match(ctx.lowered, match.end()):
         return None
     return _date_value(match, ctx, _iso(int(match.group("year"))))
 
 
 def _build_date_list(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    items = list(_ITEM.finditer(match.group(0)))
+    items = list(_ITEM.finditer(ctx.lowered, match.start(), match.end()))
     years = [int(item.group("year")) if item.group("year") else None for item in items]
     dates: list[str] = []
     for index, item in enumerate(items):
-        month_text = item.group("m1") or item.group("m2")
+        month_group = "m1" if item.group("m1") else "m2"
+        month_text = source(ctx, item, month_group)
         if _is_verb(month_text):
             return None
         later_years = [year for year in years[index:] if year is not None]

@@ -17,6 +17,10 @@ class MatchContext:
     Attributes:
         text: The whole input string.
         settings: Day/month order and reference date.
+        lowered: ``text`` in lower case, offset for offset. Patterns are written in
+            lower case and compiled without ``re.IGNORECASE``, which lets the
+            regex engine skip ahead to possible first characters (several
+            times faster on long texts).
         whole: ``True`` when :func:`miner.temporal.normalize` parses a single
             expression: rules that need surrounding words in running text
             ("on D4", "on 04/15") accept the bare form.
@@ -25,6 +29,14 @@ class MatchContext:
     text: str
     settings: TemporalSettings
     whole: bool = False
+    lowered: str = ""
+
+    @classmethod
+    def for_text(
+        cls, text: str, settings: TemporalSettings, whole: bool = False
+    ) -> MatchContext:
+        """Context with ``lowered``, the text the patterns scan (same offsets as ``text``)."""
+        return cls(text=text, settings=settings, whole=whole, lowered=lower_keeping_offsets(text))
 
 
 Builder = Callable[[re.Match[str], MatchContext], TimeValue | None]
@@ -49,9 +61,22 @@ class Rule:
     at_number_words: bool = False
 
 
+def lower_keeping_offsets(text: str) -> str:
+    """Lower-case ``text`` without changing its length ("İ" stays as it is)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+
+
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a rule pattern (case-insensitive, verbose off)."""
-    return re.compile(pattern, re.IGNORECASE)
+    """Compile a rule pattern, written in lower case, to scan lower-cased text."""
+    return re.compile(pattern)
+
+
+def source(ctx: MatchContext, match: re.Match[str], group: int | str = 0) -> str:
+    """The original (not lower-cased) text of a match group."""
+    return ctx.text[match.start(group) : match.end(group)]
 
 
 def make_value(

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass, replace
 
 from miner.temporal.dates import DATE_RULES
-from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value
+from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value, source
 from miner.temporal.numbers import (
     DIGITS,
     NUMBER,
@@ -122,7 +122,7 @@ _AFTER_TAIL = (
 # "after C2D1"
 _CD_TAIL = (
     r"(?:after|following|post[\s-]*)\s*(?:the\s+)?"
-    r"(?P<tc_text>C(?P<tc>\d{1,2})\s*D(?P<td>\d{1,2}))\b"
+    r"(?P<tc_text>c(?P<tc>\d{1,2})\s*d(?P<td>\d{1,2}))\b"
 )
 _DOSE_TAIL = rf"(?:{_POST_TAIL}|{_AFTER_TAIL}|{_CD_TAIL})"
 
@@ -179,7 +179,7 @@ class _Prefix:
 
 def _prefix(ctx: MatchContext, start: int) -> _Prefix:
     """Qualifier, approximation and "between" written just before a number."""
-    found = _PREFIX.search(ctx.text, max(0, start - 40), start)
+    found = _PREFIX.search(ctx.lowered, max(0, start - 40), start)
     if found is None:  # pragma: no cover - every group is optional
         return _Prefix(start, None, False, False)
     qualifier = found.group("qual")
@@ -195,7 +195,7 @@ def _prefix(ctx: MatchContext, start: int) -> _Prefix:
 
 
 def _looks_back(ctx: MatchContext, start: int, pattern: re.Pattern[str]) -> re.Match[str] | None:
-    return pattern.search(ctx.text, max(0, start - 24), start)
+    return pattern.search(ctx.lowered, max(0, start - 24), start)
 
 
 @dataclass(frozen=True)
@@ -258,12 +258,12 @@ def _dose_anchor(mods: str, noun: str) -> str:
     return ANCHOR_DOSE
 
 
-def _dose_tail_fields(match: re.Match[str]) -> dict[str, object]:
+def _dose_tail_fields(match: re.Match[str], ctx: MatchContext) -> dict[str, object]:
     """Anchor, anchor text and cycle/day of the dose phrase of a match."""
     if match.group("tc") is not None:
         return {
             "anchor": ANCHOR_DOSE,
-            "anchor_text": match.group("tc_text"),
+            "anchor_text": source(ctx, match, "tc_text"),
             "cycle": int(match.group("tc")),
             "day": int(match.group("td")),
         }
@@ -273,14 +273,14 @@ def _dose_tail_fields(match: re.Match[str]) -> dict[str, object]:
     start = match.start(mods_group) if mods else match.start(noun_group)
     return {
         "anchor": _dose_anchor(mods, match.group(noun_group)),
-        "anchor_text": match.string[start : match.end(noun_group)],
+        "anchor_text": ctx.text[start : match.end(noun_group)],
     }
 
 
-def _phrase_anchor(match: re.Match[str]) -> tuple[str, str]:
+def _phrase_anchor(match: re.Match[str], ctx: MatchContext) -> tuple[str, str]:
     """Anchor and anchor text of a ``(?P<amods>...)(?P<noun>...)`` dose phrase."""
     anchor = _dose_anchor(match.group("amods") or "", match.group("noun"))
-    return anchor, match.string[match.start("amods") : match.end("noun")]
+    return anchor, ctx.text[match.start("amods") : match.end("noun")]
 
 
 # =========================================================================== cycle and day
@@ -290,30 +290,30 @@ _CD_SUFFIX = (
     r"(?P<snoun>doses?|dosing|infusions?|injections?|administrations?)\b"
     r"|\s+of\s+(?P<sinit>treatment|therapy|[a-z]+mab)\b)?"
 )
-_CYCLE_DAY_C = compile_pattern(r"\bC(?P<c>\d{1,2})\s*,?\s*D\s*(?P<d>\d{1,2})\b")
+_CYCLE_DAY_C = compile_pattern(r"\bc(?P<c>\d{1,2})\s*,?\s*d\s*(?P<d>\d{1,2})\b")
 _CYCLE_DAY_WORDS = compile_pattern(
-    r"\bcycle\s*(?P<c>\d{1,2})\s*,?\s*(?:day|D)\s*(?P<d>\d{1,2})\b"
+    r"\bcycle\s*(?P<c>\d{1,2})\s*,?\s*(?:day|d)\s*(?P<d>\d{1,2})\b"
 )
 _DAY_OF_CYCLE = compile_pattern(
-    r"\b(?:day|D)\s*(?P<d>\d{1,2})\s*(?:of\s+|,\s*)?(?:cycle\s*|C)(?P<c>\d{1,2})\b"
+    r"\b(?:day|d)\s*(?P<d>\d{1,2})\s*(?:of\s+|,\s*)?(?:cycle\s*|c)(?P<c>\d{1,2})\b"
 )
-_DAY_PLUS = compile_pattern(rf"\b(?:day|D)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}")
+_DAY_PLUS = compile_pattern(rf"\b(?:day|d)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}")
 _DAY_N = compile_pattern(rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}")
-_D_N = compile_pattern(rf"\bD(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}")
+_D_N = compile_pattern(rf"\bd(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}")
 _POST_DOSE_DAY = compile_pattern(
-    r"\b(?:POD\s*#?\s*|post[\s-]*(?:dose|infusion|injection)\s+day\s*)(?P<d>\d{1,2})\b"
+    r"\b(?:pod\s*#?\s*|post[\s-]*(?:dose|infusion|injection)\s+day\s*)(?P<d>\d{1,2})\b"
 )
 _CYCLE_N = compile_pattern(r"\bcycle\s*#?\s*(?P<c>\d{1,2})\b(?!\s*[-–]\s*\d)")
 _CYCLE_WORD = compile_pattern(r"\bcycle\b")
 
 
-def _cd_anchor(match: re.Match[str]) -> tuple[str | None, str | None]:
+def _cd_anchor(match: re.Match[str], ctx: MatchContext) -> tuple[str | None, str | None]:
     noun = match.group("snoun")
     if noun is not None:
         start = match.start("smods") if match.group("smods") else match.start("snoun")
-        return _dose_anchor(match.group("smods") or "", noun), match.string[start : match.end()]
+        return _dose_anchor(match.group("smods") or "", noun), ctx.text[start : match.end()]
     if match.group("sinit"):
-        return ANCHOR_INITIATION, match.group("sinit")
+        return ANCHOR_INITIATION, source(ctx, match, "sinit")
     return None, None
 
 
@@ -326,7 +326,7 @@ def _build_cycle_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 
 def _build_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor, anchor_text = _cd_anchor(match)
+    anchor, anchor_text = _cd_anchor(match, ctx)
     return make_value(
         KIND_CYCLE_DAY, match, ctx, day=int(match.group("d")), anchor=anchor, anchor_text=anchor_text
     )
@@ -392,7 +392,7 @@ def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
     hours = amount.hours
     if amount.prefix.qualifier in {"within", "up to"}:
         hours = (0.0, hours[1])
-    fields = _dose_tail_fields(match)
+    fields = _dose_tail_fields(match, ctx)
     periodic = fields["anchor"] == ANCHOR_EACH_DOSE or bool(
         _looks_back(ctx, amount.prefix.start, _HABITUAL_BEFORE)
     )
@@ -412,7 +412,7 @@ def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 
 def _build_day_after_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor, anchor_text = _phrase_anchor(match)
+    anchor, anchor_text = _phrase_anchor(match, ctx)
     return make_value(
         KIND_POST_DOSE,
         match,
@@ -446,7 +446,7 @@ def _build_next_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None
 
 
 def _build_overnight(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor, anchor_text = _phrase_anchor(match)
+    anchor, anchor_text = _phrase_anchor(match, ctx)
     return make_value(
         KIND_POST_DOSE,
         match,
@@ -461,7 +461,7 @@ def _build_overnight(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 
 def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor, anchor_text = _phrase_anchor(match)
+    anchor, anchor_text = _phrase_anchor(match, ctx)
     return make_value(
         KIND_POST_DOSE,
         match,
@@ -477,7 +477,7 @@ def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
     mods = match.group("amods") or ""
     if _NUMBERISH.match(mods) or _INIT_WORDS.search(mods):
         return None  # "after two doses" is a count; "after starting dosing" is initiation
-    anchor, anchor_text = _phrase_anchor(match)
+    anchor, anchor_text = _phrase_anchor(match, ctx)
     if anchor != ANCHOR_EACH_DOSE:
         return None  # "after the infusion" alone says nothing about timing
     return make_value(
@@ -560,7 +560,7 @@ def _build_every_amount(match: re.Match[str], ctx: MatchContext) -> TimeValue | 
         "unit": "cycle" if match.group("cyc") else amount.unit,
     }
     if match.group("pnoun") or match.group("anoun") or match.group("tc"):
-        fields.update(_dose_tail_fields(match))
+        fields.update(_dose_tail_fields(match, ctx))
         if fields["anchor"] == ANCHOR_DOSE:
             fields["anchor"] = ANCHOR_EACH_DOSE  # "every 30 days post-infusion"
     return _interval(
@@ -705,13 +705,13 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
         relation = re.sub(r"\s+", " ", relation.lower())
         qualifier = _RELATIVE[relation]
         anchor = ANCHOR_DOCUMENT_DATE if relation == "ago" else None
-    init = match.group("init") or match.group("init2")
-    if init:
+    init_group = "init" if match.group("init") else "init2" if match.group("init2") else None
+    if init_group:
         anchor = ANCHOR_INITIATION
-        anchor_text = re.sub(r"^the\s+", "", init, flags=re.IGNORECASE)
+        anchor_text = re.sub(r"^the\s+", "", source(ctx, match, init_group), flags=re.IGNORECASE)
         qualifier = qualifier or "after"
     bare = qualifier is None and anchor is None
-    unit_text = match.group("unit")
+    unit_text = source(ctx, match, "unit")
     if bare and match.group("lo").lower() in {"a", "an", "single"}:
         return None  # "twice a day": not a measured time
     if bare and len(unit_text) == 1 and (unit_text.isupper() or unit_text.lower() == "y"):
@@ -785,7 +785,7 @@ def _may_hold_expressions(text: str) -> bool:
 
 
 def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
-    text = ctx.text
+    text = ctx.lowered
     found: list[tuple[int, int, int, TimeValue]] = []
     word_starts: list[int] | None = None
     for priority, rule in enumerate(RULES):
@@ -846,7 +846,7 @@ def find_time_expressions(
     """
     if not text or not _may_hold_expressions(text):
         return []
-    ctx = MatchContext(text=text, settings=settings or TemporalSettings())
+    ctx = MatchContext.for_text(text, settings or TemporalSettings())
     return _select(_candidates(ctx))
 
 
@@ -879,12 +879,12 @@ def normalize(expression: str, settings: TemporalSettings | None = None) -> Time
     if not stripped:
         return None
     offset = expression.find(stripped)
-    ctx = MatchContext(text=stripped, settings=settings or TemporalSettings(), whole=True)
+    ctx = MatchContext.for_text(stripped, settings or TemporalSettings(), whole=True)
     values = _select(_candidates(ctx))
     if len(values) != 1:
         return None
     value = values[0]
-    if value.end != len(stripped) or not _IGNORABLE_PREFIX.fullmatch(stripped[: value.start]):
+    if value.end != len(stripped) or not _IGNORABLE_PREFIX.fullmatch(ctx.lowered[: value.start]):
         return None
     return replace(value, start=value.start + offset, end=value.end + offset)
 
