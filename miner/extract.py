@@ -61,7 +61,8 @@ def discover_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], list[Docum
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file()
                            and p.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not p.name.endswith((".gold.json",)) and p.name != "README.md"
+                           and not p.name.endswith((".gold.json", ".source.txt"))
+                           and p.name != "README.md"
                            and not p.name.startswith("."))
             files.extend(found)
         elif path.is_file():

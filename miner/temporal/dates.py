@@ -16,7 +16,14 @@ from __future__ import annotations
 import datetime
 import re
 
-from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value, source
+from miner.temporal.matching import (
+    MatchContext,
+    Rule,
+    compile_pattern,
+    make_value,
+    source,
+    word_rule,
+)
 from miner.temporal.values import KIND_DATE, KIND_DATE_LIST, TimeValue
 
 _MONTHS: dict[str, int] = {
@@ -75,7 +82,7 @@ _DAY_MONTH = compile_pattern(
     rf"(?:,?\s+(?P<year>{_YEAR}))?(?(year)|(?![\s,]*\d))"
 )
 # "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
-_MONTH_FIRST = compile_pattern(
+_MONTH_FIRST = (
     rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
 )
 # "2024-03-05", "14/09/2023", "09-14-2023", "14.09.2023", "14/09/23", "03/2024", "04/15"
@@ -257,7 +264,7 @@ def _build_date_list(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 DATE_RULES: tuple[Rule, ...] = (
     Rule("date.list", _DATE_LIST, _build_date_list),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
-    Rule("date.month_first", _MONTH_FIRST, _build_month_first),
+    word_rule("date.month_first", _MONTH_FIRST, _build_month_first),
     Rule("date.numeric", _NUMERIC, _build_numeric),
     Rule("date.year", _YEAR_ONLY, _build_year),
 )

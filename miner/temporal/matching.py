@@ -53,12 +53,16 @@ class Rule:
         at_number_words: Try the pattern only where a number word starts
             ("three days", "an hour") instead of scanning the whole text: a
             pattern that may start with any of thirty words is slow to scan.
+        word_start: Matches must start a word. Checked by the finder instead of
+            a leading ``\\b``, which would stop the regex engine from skipping
+            ahead to the pattern's first characters.
     """
 
     name: str
     pattern: re.Pattern[str]
     build: Builder
     at_number_words: bool = False
+    word_start: bool = False
 
 
 def lower_keeping_offsets(text: str) -> str:
@@ -72,6 +76,13 @@ def lower_keeping_offsets(text: str) -> str:
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """Compile a rule pattern, written in lower case, to scan lower-cased text."""
     return re.compile(pattern)
+
+
+def word_rule(name: str, pattern: str, build: Builder) -> Rule:
+    """A rule whose matches must start a word (the leading ``\\b`` is checked by the finder)."""
+    if pattern.startswith(r"\b"):
+        pattern = pattern[2:]
+    return Rule(name, compile_pattern(pattern), build, word_start=True)
 
 
 def source(ctx: MatchContext, match: re.Match[str], group: int | str = 0) -> str:

@@ -33,7 +33,14 @@ import re
 from dataclasses import dataclass, replace
 
 from miner.temporal.dates import DATE_RULES
-from miner.temporal.matching import MatchContext, Rule, compile_pattern, make_value, source
+from miner.temporal.matching import (
+    MatchContext,
+    Rule,
+    compile_pattern,
+    make_value,
+    source,
+    word_rule,
+)
 from miner.temporal.numbers import (
     DIGITS,
     NUMBER,
@@ -290,21 +297,21 @@ _CD_SUFFIX = (
     r"(?P<snoun>doses?|dosing|infusions?|injections?|administrations?)\b"
     r"|\s+of\s+(?P<sinit>treatment|therapy|[a-z]+mab)\b)?"
 )
-_CYCLE_DAY_C = compile_pattern(r"\bc(?P<c>\d{1,2})\s*,?\s*d\s*(?P<d>\d{1,2})\b")
-_CYCLE_DAY_WORDS = compile_pattern(
+_CYCLE_DAY_C = (r"\bc(?P<c>\d{1,2})\s*,?\s*d\s*(?P<d>\d{1,2})\b")
+_CYCLE_DAY_WORDS = (
     r"\bcycle\s*(?P<c>\d{1,2})\s*,?\s*(?:day|d)\s*(?P<d>\d{1,2})\b"
 )
-_DAY_OF_CYCLE = compile_pattern(
+_DAY_OF_CYCLE = (
     r"\b(?:day|d)\s*(?P<d>\d{1,2})\s*(?:of\s+|,\s*)?(?:cycle\s*|c)(?P<c>\d{1,2})\b"
 )
-_DAY_PLUS = compile_pattern(rf"\b(?:day|d)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}")
-_DAY_N = compile_pattern(rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}")
-_D_N = compile_pattern(rf"\bd(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}")
-_POST_DOSE_DAY = compile_pattern(
+_DAY_PLUS = (rf"\b(?:day|d)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}")
+_DAY_N = (rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}")
+_D_N = (rf"\bd(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}")
+_POST_DOSE_DAY = (
     r"\b(?:pod\s*#?\s*|post[\s-]*(?:dose|infusion|injection)\s+day\s*)(?P<d>\d{1,2})\b"
 )
-_CYCLE_N = compile_pattern(r"\bcycle\s*#?\s*(?P<c>\d{1,2})\b(?!\s*[-–]\s*\d)")
-_CYCLE_WORD = compile_pattern(r"\bcycle\b")
+_CYCLE_N = (r"\bcycle\s*#?\s*(?P<c>\d{1,2})\b(?!\s*[-–]\s*\d)")
+_CYCLE_WORD = (r"\bcycle\b")
 
 
 def _cd_anchor(match: re.Match[str], ctx: MatchContext) -> tuple[str | None, str | None]:
@@ -366,18 +373,18 @@ def _build_cycle_word(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 _POST_DOSE_AMOUNT = rf"\s*,?\s*{_DOSE_TAIL}"
 _POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
 _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
-_DAY_AFTER_DOSE = compile_pattern(
+_DAY_AFTER_DOSE = (
     rf"\bthe\s+day\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 )
-_NEXT_DAY = compile_pattern(r"\b(?:next|following|subsequent)\s+day\b")
-_OVERNIGHT = compile_pattern(
+_NEXT_DAY = (r"\b(?:next|following|subsequent)\s+day\b")
+_OVERNIGHT = (
     rf"\bovernight\s+(?:after|following|post)[\s-]*(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 )
-_SOON_AFTER = compile_pattern(
+_SOON_AFTER = (
     r"\b(?:soon|shortly|immediately|right|directly|promptly)\s+(?:after|following|post)[\s-]*"
     rf"(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 )
-_AFTER_EACH = compile_pattern(
+_AFTER_EACH = (
     r"\b(?P<conn>after|following|with|post|followed|follows|follow)[\s-]+"
     rf"(?P<amods>(?:[\w./%-]+\s+){{0,2}}?){_DOSE_NOUN}"
 )
@@ -493,26 +500,26 @@ def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 
 # =========================================================================== intervals
 
-_EVERY_AMOUNT = compile_pattern(
+_EVERY_AMOUNT = (
     rf"\b(?:every|each|q\.?)\s+(?:(?P<approx>[~≈∼]|about|approximately|roughly)\s*)?"
     rf"{_quantity(NUMBER)}\s*-?\s*(?P<unit>{UNIT})"
     rf"(?:\s*(?P<cyc>cycles?)\b)?(?:\s*,?\s*{_DOSE_TAIL})?"
 )
-_EVERY_OTHER = compile_pattern(
+_EVERY_OTHER = (
     r"\bevery\s+(?P<ord>other|second|alternate|third|fourth)\s+(?P<unit>day|week|month)\b"
 )
-_EVERY_UNIT = compile_pattern(
+_EVERY_UNIT = (
     r"\b(?:every|each|once\s+a|once\s+per|once\s+every)\s+"
     r"(?P<unit>day|week|fortnight|month|year|cycle|treatment\s+cycle)\b"
 )
-_ADVERB = compile_pattern(
+_ADVERB = (
     r"\b(?P<word>bi-?weekly|semi-?weekly|weekly|fortnightly|monthly|week|month)\b"
 )
 _Q_NOTATION = compile_pattern(
     r"(?<![\w./-])q\.?\s?(?P<n>\d{1,2})?\s?"
     r"(?P<unit>weeks?|wks?|w|days?|d|months?|mo|m|hours?|hrs?|h)(?![\w/])"
 )
-_AT_INTERVALS = compile_pattern(
+_AT_INTERVALS = (
     r"\b(?:at|in)\s+(?:(?:regular|predictable|fixed|similar|periodic|repeated|consistent|"
     r"roughly\s+regular|recurring|cyclic|cyclical)\s+)+intervals\b"
 )
@@ -735,31 +742,31 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
 #: All rules; on equal spans the earlier rule wins.
 RULES: tuple[Rule, ...] = (
     *DATE_RULES,
-    Rule("cycle_day.c_d", _CYCLE_DAY_C, _build_cycle_day),
-    Rule("cycle_day.cycle_day", _CYCLE_DAY_WORDS, _build_cycle_day),
-    Rule("cycle_day.day_of_cycle", _DAY_OF_CYCLE, _build_cycle_day),
-    Rule("cycle_day.day_plus", _DAY_PLUS, _build_day),
-    Rule("cycle_day.day_n", _DAY_N, _build_day),
-    Rule("cycle_day.d_n", _D_N, _build_d_n),
-    Rule("cycle_day.post_dose_day", _POST_DOSE_DAY, _build_post_dose_day),
-    Rule("cycle_day.cycle_n", _CYCLE_N, _build_cycle_n),
-    Rule("cycle_day.ordinal_cycle", _CYCLE_WORD, _build_cycle_word),
-    Rule("interval.every_amount", _EVERY_AMOUNT, _build_every_amount),
-    Rule("interval.every_other", _EVERY_OTHER, _build_every_other),
-    Rule("interval.every_unit", _EVERY_UNIT, _build_every_unit),
-    Rule("interval.adverb", _ADVERB, _build_adverb),
+    word_rule("cycle_day.c_d", _CYCLE_DAY_C, _build_cycle_day),
+    word_rule("cycle_day.cycle_day", _CYCLE_DAY_WORDS, _build_cycle_day),
+    word_rule("cycle_day.day_of_cycle", _DAY_OF_CYCLE, _build_cycle_day),
+    word_rule("cycle_day.day_plus", _DAY_PLUS, _build_day),
+    word_rule("cycle_day.day_n", _DAY_N, _build_day),
+    word_rule("cycle_day.d_n", _D_N, _build_d_n),
+    word_rule("cycle_day.post_dose_day", _POST_DOSE_DAY, _build_post_dose_day),
+    word_rule("cycle_day.cycle_n", _CYCLE_N, _build_cycle_n),
+    word_rule("cycle_day.ordinal_cycle", _CYCLE_WORD, _build_cycle_word),
+    word_rule("interval.every_amount", _EVERY_AMOUNT, _build_every_amount),
+    word_rule("interval.every_other", _EVERY_OTHER, _build_every_other),
+    word_rule("interval.every_unit", _EVERY_UNIT, _build_every_unit),
+    word_rule("interval.adverb", _ADVERB, _build_adverb),
     Rule("interval.q", _Q_NOTATION, _build_q_notation),
-    Rule("interval.at_intervals", _AT_INTERVALS, _build_at_intervals),
+    word_rule("interval.at_intervals", _AT_INTERVALS, _build_at_intervals),
     Rule("interval.n_day_cycles", _N_DAY_CYCLES, _build_n_day_cycles),
     Rule("elapsed.digits", _ELAPSED_DIGITS, _build_elapsed),
     Rule("elapsed.words", _ELAPSED_WORDS, _build_elapsed, at_number_words=True),
     Rule("post_dose.digits", _POST_DOSE_DIGITS, _build_post_dose),
     Rule("post_dose.words", _POST_DOSE_WORDS, _build_post_dose, at_number_words=True),
-    Rule("post_dose.day_after", _DAY_AFTER_DOSE, _build_day_after_dose),
-    Rule("post_dose.next_day", _NEXT_DAY, _build_next_day),
-    Rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
-    Rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
-    Rule("post_dose.after_each", _AFTER_EACH, _build_after_each),
+    word_rule("post_dose.day_after", _DAY_AFTER_DOSE, _build_day_after_dose),
+    word_rule("post_dose.next_day", _NEXT_DAY, _build_next_day),
+    word_rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
+    word_rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
+    word_rule("post_dose.after_each", _AFTER_EACH, _build_after_each),
     Rule("count.digits", _COUNT_DIGITS, _build_count),
     Rule("count.words", _COUNT_WORDS, _build_count, at_number_words=True),
 )
@@ -797,6 +804,9 @@ def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
             matches = rule.pattern.finditer(text)
         for match in matches:
             if match is None:
+                continue
+            start = match.start()
+            if rule.word_start and start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
             value = rule.build(match, ctx)
             if value is not None and value.end > value.start:
