@@ -58,9 +58,7 @@ _QUALIFIERS = {
     "after": "after",
     "by": "by",
 }
-_PREP_BEFORE = compile_pattern(
-    r"\b(?P<prep>since|until|till|before|after|by|from|on|in|during|dated|of|to)\s+\Z"
-)
+_PREP_BEFORE = compile_pattern(r"\b(?P<prep>since|until|till|before|after|by|from|on|in|during|dated|of|to)\s+\Z")
 # "on 04/15", "since 04/15"; not "in 3/4 patients".
 _DAY_MONTH_PREPS = {"on", "since", "until", "till", "from", "to", "before", "after", "by", "dated"}
 _PERIOD_BEFORE = compile_pattern(r"\b(?:early|mid|late|end\s+of|beginning\s+of)[\s-]+\Z")
@@ -82,9 +80,7 @@ _DAY_MONTH = compile_pattern(
     rf"(?:,?\s+(?P<year>{_YEAR}))?(?(year)|(?![\s,]*\d))"
 )
 # "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
-_MONTH_FIRST = (
-    rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
-)
+_MONTH_FIRST = rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
 # "2024-03-05", "14/09/2023", "09-14-2023", "14.09.2023", "14/09/23", "03/2024", "04/15"
 _NUMERIC = compile_pattern(
     r"(?<![\w./-])(?P<p1>\d{1,4})(?P<sep>[/.-])(?P<p2>\d{1,4})(?:(?P=sep)(?P<p3>\d{1,4}))?"
@@ -93,13 +89,9 @@ _NUMERIC = compile_pattern(
 # "in 2019", "since 2017"
 _YEAR_ONLY = compile_pattern(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/]|[.-]\d)")
 
-_LIST_ITEM = (
-    rf"(?:{_DAY}\s+(?:of\s+)?{MONTH_NAME}|{MONTH_NAME}\s+{_DAY}(?!\d))(?:,?\s+{_YEAR})?"
-)
+_LIST_ITEM = rf"(?:{_DAY}\s+(?:of\s+)?{MONTH_NAME}|{MONTH_NAME}\s+{_DAY}(?!\d))(?:,?\s+{_YEAR})?"
 # "19 June, 3 July, 17 July and 31 July"
-_DATE_LIST = compile_pattern(
-    rf"(?<![\w.]){_LIST_ITEM}(?:\s*,\s*(?:and\s+)?{_LIST_ITEM}|\s+and\s+{_LIST_ITEM})+"
-)
+_DATE_LIST = compile_pattern(rf"(?<![\w.]){_LIST_ITEM}(?:\s*,\s*(?:and\s+)?{_LIST_ITEM}|\s+and\s+{_LIST_ITEM})+")
 _ITEM = compile_pattern(
     rf"(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{MONTH_NAME})|(?P<m2>{MONTH_NAME})\s+(?P<d2>{_DAY}))"
     rf"(?:,?\s+(?P<year>{_YEAR}))?"
@@ -156,9 +148,7 @@ def _preposition(ctx: MatchContext, start: int) -> re.Match[str] | None:
     return _PREP_BEFORE.search(ctx.lowered, max(0, start - 12), start)
 
 
-def _date_value(
-    match: re.Match[str], ctx: MatchContext, iso: str | None, start: int | None = None
-) -> TimeValue | None:
+def _date_value(match: re.Match[str], ctx: MatchContext, iso: str | None, start: int | None = None) -> TimeValue | None:
     """A ``date`` value; "since"/"until"/"before"/"after"/"by" join the span as qualifier."""
     if iso is None:
         return None
@@ -220,14 +210,15 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     if len(p2) > 2:
         return None
     # 04/15: needs a reference year, and in running text a word that makes it a date
-    year = _reference_year(ctx)
+    reference_year = _reference_year(ctx)
     prep = _preposition(ctx, match.start())
-    if year is None or not (ctx.whole or (prep and prep.group("prep").lower() in _DAY_MONTH_PREPS)):
+    is_dated = ctx.whole or (prep is not None and prep.group("prep") in _DAY_MONTH_PREPS)
+    if reference_year is None or not is_dated:
         return None
     ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
     if ordered is None:
         return None
-    return _date_value(match, ctx, _iso(year, ordered[1], ordered[0]))
+    return _date_value(match, ctx, _iso(reference_year, ordered[1], ordered[0]))
 
 
 def _build_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:

@@ -32,9 +32,7 @@ class MatchContext:
     lowered: str = ""
 
     @classmethod
-    def for_text(
-        cls, text: str, settings: TemporalSettings, whole: bool = False
-    ) -> MatchContext:
+    def for_text(cls, text: str, settings: TemporalSettings, whole: bool = False) -> MatchContext:
         """Context with ``lowered``, the text the patterns scan (same offsets as ``text``)."""
         return cls(text=text, settings=settings, whole=whole, lowered=lower_keeping_offsets(text))
 

@@ -47,9 +47,7 @@ _VAGUE_AFTER_A = r"(?!\s+(?:few|couple|number|several|little|while|short|long|bi
 
 def _words_alternation(include_article: bool) -> str:
     spelled = {
-        word.replace(" ", "-").replace("-", r"[\s-]")
-        for word in WORD_VALUES
-        if word not in {"a", "an", "single"}
+        word.replace(" ", "-").replace("-", r"[\s-]") for word in WORD_VALUES if word not in {"a", "an", "single"}
     }
     alternation = "|".join(sorted(spelled, key=len, reverse=True))
     if include_article:
@@ -64,8 +62,10 @@ NUMBER_WORDS = _words_alternation(include_article=False)
 #: A number that excludes "a"/"an".
 NUMBER_NO_ARTICLE = rf"(?:\d+(?:\.\d+)?|{NUMBER_WORDS})"
 #: Ordinals in words or digits ("second", "2nd").
-ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|" \
+ORDINAL = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
     r"twelfth|\d{1,2}(?:st|nd|rd|th))"
+)
 
 #: Time units as written; ``\b`` keeps "d" out of "dose" and "h" out of "hours".
 UNIT = (
@@ -75,9 +75,9 @@ UNIT = (
 #: Rejects ages ("64-year-old", "64 y/o", "64 years of age") and "24-hour urine".
 UNIT_GUARD = r"(?![\s-]*old\b)(?!\s*/\s*o\b)(?!\s+of\s+age\b)(?![\s-]+urine\b)"
 
-#: Between two numbers of a range: "24-48", "24 – 48", "24 to 48"; "and" only after
-#: "between" (the finder checks the word before the range).
-RANGE_SEPARATOR = r"(?:\s*(?:-|–|—|to)\s*|\s+and\s+)"
+#: Between two numbers of a range: "24-48", "24 – 48", "24 to 48", "two or three"; "and"
+#: only after "between" (the finder checks the word before the range).
+RANGE_SEPARATOR = r"(?:\s*(?:-|–|—|to)\s*|\s+(?:and|or)\s+)"
 #: A number written in digits only.
 DIGITS = r"\d+(?:\.\d+)?"
 
@@ -162,10 +162,10 @@ def canonical_unit(text: str) -> str | None:
 
 
 def format_number(value: float) -> str:
-    """Format ``48.0`` as ``"48"`` and ``1.5`` as ``"1.5"``."""
+    """Format ``48.0`` as ``"48"``, ``1.5`` as ``"1.5"`` and 7/3 as ``"2.333"``."""
     if float(value).is_integer():
         return str(int(value))
-    return f"{value:g}"
+    return f"{round(value, 3):g}"
 
 
 def iso_duration(value: float, unit: str) -> str:

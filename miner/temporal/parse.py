@@ -17,8 +17,10 @@ Readings chosen:
   ``post_dose`` values without hours, anchored to ``each_dose`` and periodic.
 * "the next day" and "the day after the injection" are 24 h after a dose;
   "overnight after dosing" is 0-24 h, approximate.
-* "within 12 hours of each infusion" and "up to 72 h after each dose" span
-  from 0 h; ``duration_min``/``duration_max`` keep the figure as written.
+* "within 12 hours of each infusion", "up to 72 h after each dose" and "for 48
+  hours after each dose" span from 0 h; ``duration_min``/``duration_max`` keep
+  the figure as written.
+* Ranges: "24-48", "24–48", "24 to 48", "between 24 and 48", "two or three".
 
 Speed: patterns start with a digit or a fixed word so the regex engine can skip
 ahead; the words before a number ("within", "~", "between") are read by looking
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from miner.temporal.dates import DATE_RULES
@@ -80,10 +83,10 @@ from miner.temporal.values import (
 _NUM_START = r"(?<![\w.,/+\-–—:#])"
 
 
-def _quantity(low: str) -> str:
+def _quantity(low: str, start: str = _NUM_START) -> str:
     """A number or a range ("24", "24–48", "24 h to 48 h", "two to three")."""
     return (
-        rf"{_NUM_START}(?P<lo>{low})"
+        rf"{start}(?P<lo>{low})"
         rf"(?:(?:\s*-?\s*(?P<u1>{UNIT}))?(?P<sep>{RANGE_SEPARATOR})(?P<hi>{NUMBER}))?"
     )
 
@@ -95,7 +98,7 @@ def _amount(low: str) -> str:
 
 # Read backwards from a number: "within", "up to", "~", "approximately", "between".
 _PREFIX = compile_pattern(
-    r"(?:\b(?P<qual>within|after|before|at|up\s+to|for|over|since|until|by|less\s+than|under|"
+    r"(?:(?P<sym>[<≤])\s*|\b(?P<qual>within|after|before|at|up\s+to|for|over|since|until|by|less\s+than|under|"
     r"(?:within|in|during)\s+the\s+first|the\s+first)\s+)?"
     r"(?:(?P<approx>[~≈∼]|\b(?:approximately|approx\.?|about|roughly|around|nearly|almost|"
     r"circa|ca\.))\s*)?"
@@ -118,12 +121,10 @@ _POST_MODIFIER = (
     r"step[\s-]*up|priming|full|treatment|maintenance|weekly|biweekly|drug|sc|iv|bsab)"
 )
 # "post-infusion", "post first dose", "post-step-up dose"
-_POST_TAIL = (
-    rf"post[\s-]*(?P<pmods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})(?P<pnoun>{_DOSE_WORDS})\b"
-)
+_POST_TAIL = rf"post[\s-]*(?P<pmods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})(?P<pnoun>{_DOSE_WORDS})\b"
 # "after the second dose", "of each infusion", "following each weekly injection"
 _AFTER_TAIL = (
-    r"(?P<conn>after|following|from|of|since)\s+(?P<amods>(?:[\w./%-]+\s+){0,3}?)"
+    r"(?P<conn>after|following|from|of|since)\s+(?P<amods>(?:[\w./%-]+\s+){0,5}?)"
     rf"(?P<anoun>{_DOSE_WORDS})\b"
 )
 # "after C2D1"
@@ -140,36 +141,25 @@ _INIT_PHRASE = (
     r"(?:\s+(?:therapy|treatment))?"
     r"|(?:the\s+)?(?:[\w-]+\s+)?(?:initiation|start)\b)"
 )
-_INTO_THERAPY = (
-    r"(?P<init2>(?:the\s+)?(?:treatment|therapy|[a-z]+mab(?:\s+(?:therapy|treatment))?))\b"
-)
+_INTO_THERAPY = r"(?P<init2>(?:the\s+)?(?:treatment|therapy|[a-z]+mab(?:\s+(?:therapy|treatment))?))\b"
 
 _EACH_WORDS = {"each", "every", "all"}
-_NUMBERISH = compile_pattern(
-    rf"(?:\d|{NUMBER_NO_ARTICLE}|{ORDINAL}|several|few|some|many|multiple)"
-)
-_INIT_WORDS = compile_pattern(
-    r"\b(?:start\w*|initiat\w*|commenc\w*|beginning|discontinu\w*|cessation|stop\w*|end)\b"
-)
+_NUMBERISH = compile_pattern(rf"(?:\d|{NUMBER_NO_ARTICLE}|{ORDINAL}|several|few|some|many|multiple)")
+_INIT_WORDS = compile_pattern(r"\b(?:start\w*|initiat\w*|commenc\w*|beginning|discontinu\w*|cessation|stop\w*|end)\b")
 _EVERY_BEFORE = compile_pattern(r"\b(?:every|each|q)\s*\Z")
+_EVERY_OR_Q_BEFORE = compile_pattern(r"\b(?:every|q)\s*\Z")
 _AGE_BEFORE = compile_pattern(r"\b(?:aged?|age\s+of)\s*\Z")
 _GRADE_BEFORE = compile_pattern(r"\b(?:grade|gr\.?|g|stage|type|phase)\s*\Z")
 # "occurred consistently 48 h post-infusion": a recurrence although no "each" is written.
-_HABITUAL_BEFORE = compile_pattern(
-    r"\b(?:consistently|regularly|repeatedly|invariably|always|typically|reliably)\s*\Z"
-)
+_HABITUAL_BEFORE = compile_pattern(r"\b(?:consistently|regularly|repeatedly|invariably|always|typically|reliably)\s*\Z")
 _THE_BEFORE = compile_pattern(r"\bthe\s+\Z")
 _APPROX_BEFORE = compile_pattern(
     r"\b(?P<approx>approximately|roughly|about|around|nearly)\s+(?:(?P<once>once)\s+)?\Z"
     r"|\b(?P<once2>once)\s+\Z"
 )
-_D_PREP_BEFORE = compile_pattern(
-    r"\b(?:on|at|by|from|until|till|through|since|before|after|around)\s+\Z"
-)
+_D_PREP_BEFORE = compile_pattern(r"\b(?:on|at|by|from|until|till|through|since|before|after|around)\s+\Z")
 _ORDINAL_BEFORE = compile_pattern(rf"\b(?:the\s+)?(?P<ord>{ORDINAL})\s+\Z")
-_TIMES_BEFORE = compile_pattern(
-    r"\b(?P<times>once|twice|thrice|two\s+times|three\s+times)[\s-]+(?:a\s+|per\s+)?\Z"
-)
+_TIMES_BEFORE = compile_pattern(r"\b(?P<times>once|twice|thrice|two\s+times|three\s+times)[\s-]+(?:a\s+|per\s+)?\Z")
 _N_WEEKLY_BEFORE = compile_pattern(r"(?<![\w.])(?P<n>two|three|four|six|2|3|4|6)[\s-]+\Z")
 
 
@@ -189,7 +179,7 @@ def _prefix(ctx: MatchContext, start: int) -> _Prefix:
     found = _PREFIX.search(ctx.lowered, max(0, start - 40), start)
     if found is None:  # pragma: no cover - every group is optional
         return _Prefix(start, None, False, False)
-    qualifier = found.group("qual")
+    qualifier = "within" if found.group("sym") else found.group("qual")
     if qualifier is not None:
         qualifier = re.sub(r"\s+", " ", qualifier.lower())
         qualifier = _QUALIFIER_NAMES.get(qualifier, qualifier)
@@ -297,21 +287,15 @@ _CD_SUFFIX = (
     r"(?P<snoun>doses?|dosing|infusions?|injections?|administrations?)\b"
     r"|\s+of\s+(?P<sinit>treatment|therapy|[a-z]+mab)\b)?"
 )
-_CYCLE_DAY_C = (r"\bc(?P<c>\d{1,2})\s*,?\s*d\s*(?P<d>\d{1,2})\b")
-_CYCLE_DAY_WORDS = (
-    r"\bcycle\s*(?P<c>\d{1,2})\s*,?\s*(?:day|d)\s*(?P<d>\d{1,2})\b"
-)
-_DAY_OF_CYCLE = (
-    r"\b(?:day|d)\s*(?P<d>\d{1,2})\s*(?:of\s+|,\s*)?(?:cycle\s*|c)(?P<c>\d{1,2})\b"
-)
-_DAY_PLUS = (rf"\b(?:day|d)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}")
-_DAY_N = (rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}")
-_D_N = (rf"\bd(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}")
-_POST_DOSE_DAY = (
-    r"\b(?:pod\s*#?\s*|post[\s-]*(?:dose|infusion|injection)\s+day\s*)(?P<d>\d{1,2})\b"
-)
-_CYCLE_N = (r"\bcycle\s*#?\s*(?P<c>\d{1,2})\b(?!\s*[-–]\s*\d)")
-_CYCLE_WORD = (r"\bcycle\b")
+_CYCLE_DAY_C = r"\bc(?P<c>\d{1,2})\s*,?\s*d\s*(?P<d>\d{1,2})\b"
+_CYCLE_DAY_WORDS = r"\bcycle\s*(?P<c>\d{1,2})\s*,?\s*(?:day|d)\s*(?P<d>\d{1,2})\b"
+_DAY_OF_CYCLE = r"\b(?:day|d)\s*(?P<d>\d{1,2})\s*(?:of\s+|,\s*)?(?:cycle\s*|c)(?P<c>\d{1,2})\b"
+_DAY_PLUS = rf"\b(?:day|d)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}"
+_DAY_N = rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}"
+_D_N = rf"\bd(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}"
+_POST_DOSE_DAY = r"\b(?:pod\s*#?\s*|post[\s-]*(?:dose|infusion|injection)\s+day\s*)(?P<d>\d{1,2})\b"
+_CYCLE_N = r"\bcycle\s*#?\s*(?P<c>\d{1,2})\b(?!\s*[-–]\s*\d)"
+_CYCLE_WORD = r"\bcycle\b"
 
 
 def _cd_anchor(match: re.Match[str], ctx: MatchContext) -> tuple[str | None, str | None]:
@@ -334,9 +318,7 @@ def _build_cycle_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 def _build_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     anchor, anchor_text = _cd_anchor(match, ctx)
-    return make_value(
-        KIND_CYCLE_DAY, match, ctx, day=int(match.group("d")), anchor=anchor, anchor_text=anchor_text
-    )
+    return make_value(KIND_CYCLE_DAY, match, ctx, day=int(match.group("d")), anchor=anchor, anchor_text=anchor_text)
 
 
 def _build_d_n(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
@@ -373,13 +355,9 @@ def _build_cycle_word(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 _POST_DOSE_AMOUNT = rf"\s*,?\s*{_DOSE_TAIL}"
 _POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
 _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
-_DAY_AFTER_DOSE = (
-    rf"\bthe\s+day\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
-)
-_NEXT_DAY = (r"\b(?:next|following|subsequent)\s+day\b")
-_OVERNIGHT = (
-    rf"\bovernight\s+(?:after|following|post)[\s-]*(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
-)
+_DAY_AFTER_DOSE = rf"\bthe\s+day\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}"
+_NEXT_DAY = r"\b(?:next|following|subsequent)\s+day\b"
+_OVERNIGHT = rf"\bovernight\s+(?:after|following|post)[\s-]*(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 _SOON_AFTER = (
     r"\b(?:soon|shortly|immediately|right|directly|promptly)\s+(?:after|following|post)[\s-]*"
     rf"(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
@@ -392,17 +370,15 @@ _AFTER_EACH = (
 
 def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     amount = _read_amount(match, ctx)
-    if amount is None or _looks_back(ctx, amount.prefix.start, _EVERY_BEFORE):
+    if amount is None or _looks_back(ctx, amount.prefix.start, _EVERY_OR_Q_BEFORE):
         return None
     if match.group("amods") and _INIT_WORDS.search(match.group("amods")):
         return None  # "2 weeks after starting dosing" is measured from initiation
     hours = amount.hours
-    if amount.prefix.qualifier in {"within", "up to"}:
+    if amount.prefix.qualifier in {"within", "up to", "for"}:
         hours = (0.0, hours[1])
     fields = _dose_tail_fields(match, ctx)
-    periodic = fields["anchor"] == ANCHOR_EACH_DOSE or bool(
-        _looks_back(ctx, amount.prefix.start, _HABITUAL_BEFORE)
-    )
+    periodic = fields["anchor"] == ANCHOR_EACH_DOSE or bool(_looks_back(ctx, amount.prefix.start, _HABITUAL_BEFORE))
     return make_value(
         KIND_POST_DOSE,
         match,
@@ -501,20 +477,16 @@ def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 # =========================================================================== intervals
 
 _EVERY_AMOUNT = (
-    rf"\b(?:every|each|q\.?)\s+(?:(?P<approx>[~≈∼]|about|approximately|roughly)\s*)?"
-    rf"{_quantity(NUMBER)}\s*-?\s*(?P<unit>{UNIT})"
+    rf"\b(?P<every>every|each|q\.?)(?:\s+|-(?=\w))(?:(?P<approx>[~≈∼]|about|approximately|roughly)\s*)?"
+    rf"{_quantity(NUMBER, start='')}\s*-?\s*(?P<unit>{UNIT})"
     rf"(?:\s*(?P<cyc>cycles?)\b)?(?:\s*,?\s*{_DOSE_TAIL})?"
 )
-_EVERY_OTHER = (
-    r"\bevery\s+(?P<ord>other|second|alternate|third|fourth)\s+(?P<unit>day|week|month)\b"
-)
+_EVERY_OTHER = r"\bevery\s+(?P<ord>other|second|alternate|third|fourth)\s+(?P<unit>day|week|month)\b"
 _EVERY_UNIT = (
     r"\b(?:every|each|once\s+a|once\s+per|once\s+every)\s+"
     r"(?P<unit>day|week|fortnight|month|year|cycle|treatment\s+cycle)\b"
 )
-_ADVERB = (
-    r"\b(?P<word>bi-?weekly|semi-?weekly|weekly|fortnightly|monthly|week|month)\b"
-)
+_ADVERB = r"\b(?P<word>bi-?weekly|semi-?weekly|weekly|fortnightly|monthly|week|month)\b"
 _Q_NOTATION = compile_pattern(
     r"(?<![\w./-])q\.?\s?(?P<n>\d{1,2})?\s?"
     r"(?P<unit>weeks?|wks?|w|days?|d|months?|mo|m|hours?|hrs?|h)(?![\w/])"
@@ -523,9 +495,7 @@ _AT_INTERVALS = (
     r"\b(?:at|in)\s+(?:(?:regular|predictable|fixed|similar|periodic|repeated|consistent|"
     r"roughly\s+regular|recurring|cyclic|cyclical)\s+)+intervals\b"
 )
-_N_DAY_CYCLES = compile_pattern(
-    rf"{_NUM_START}(?P<n>\d{{1,2}})[\s-]*(?P<unit>day|week)s?\s+(?:treatment\s+)?cycles?\b"
-)
+_N_DAY_CYCLES = compile_pattern(rf"{_NUM_START}(?P<n>\d{{1,2}})[\s-]*(?P<unit>day|week)s?\s+(?:treatment\s+)?cycles?\b")
 
 _TIMES = {"once": 1.0, "twice": 2.0, "thrice": 3.0, "two times": 2.0, "three times": 3.0}
 _N_WEEKLY = {"two": 2, "three": 3, "four": 4, "six": 6}
@@ -567,6 +537,8 @@ def _build_every_amount(match: re.Match[str], ctx: MatchContext) -> TimeValue | 
         "unit": "cycle" if match.group("cyc") else amount.unit,
     }
     if match.group("pnoun") or match.group("anoun") or match.group("tc"):
+        if match.group("every") == "each":
+            return None  # "(episodes) each 36 h post-dose": a time after each dose, not a period
         fields.update(_dose_tail_fields(match, ctx))
         if fields["anchor"] == ANCHOR_DOSE:
             fields["anchor"] = ANCHOR_EACH_DOSE  # "every 30 days post-infusion"
@@ -796,6 +768,7 @@ def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
     found: list[tuple[int, int, int, TimeValue]] = []
     word_starts: list[int] | None = None
     for priority, rule in enumerate(RULES):
+        matches: Iterable[re.Match[str] | None]
         if rule.at_number_words:
             if word_starts is None:
                 word_starts = [m.start() for m in _NUMBER_WORD_START.finditer(text)]
@@ -832,9 +805,7 @@ def _select(candidates: list[tuple[int, int, int, TimeValue]]) -> list[TimeValue
     return kept
 
 
-def find_time_expressions(
-    text: str, settings: TemporalSettings | None = None
-) -> list[TimeValue]:
+def find_time_expressions(text: str, settings: TemporalSettings | None = None) -> list[TimeValue]:
     """Find every time expression in a text.
 
     Matches never overlap: the longest wins ("every 35-40 days" over "35-40

