@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from miner.extract import DocumentResult
 
 app = typer.Typer(
     help="miner: find probable recurrent late cytokine release syndrome (CRS) in case reports "
@@ -51,27 +54,25 @@ def extract(
     """
     from miner.classify.criteria import load_criteria
     from miner.export.files import write_outputs
-    from miner.extract import Extractor, discover_inputs, run_extract
+    from miner.extract import Extractor, discover_inputs, extract_files
 
-    files, _ = discover_inputs(paths)
+    files, problems = discover_inputs(paths)
     extractor = Extractor(criteria=load_criteria(criteria) if criteria else None)
-    results = []
+    results = list(problems)  # missing paths, unsupported types: in the manifest too
     with Progress(TextColumn("[bold]extract"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("{task.fields[name]}"), console=console,
                   transient=False) as progress:
         task = progress.add_task("extract", total=len(files), name="")
-        for result in run_extract(paths, extractor, password=password, fail_fast=fail_fast):
+        for result in extract_files(files, extractor, password=password, fail_fast=fail_fast):
             results.append(result)
-            if result.status != "skipped" or Path(result.path).exists():
-                progress.update(task, advance=1 if Path(result.path).is_file() else 0,
-                                name=result.doc_id)
+            progress.update(task, advance=1, name=result.doc_id)
     counts = write_outputs(results, out)
     _summary(results, counts, out)
     if counts.get("failed"):
         raise typer.Exit(code=1)
 
 
-def _summary(results: list, counts: dict[str, int], out: Path) -> None:
+def _summary(results: list[DocumentResult], counts: dict[str, int], out: Path) -> None:
     table = Table(title=f"miner: {counts['documents']} documents, {counts['patients']} patients")
     for column in ("doc_id", "patient", "drugs", "max grade", "interval (d)", "h post-dose",
                    "classification"):

@@ -209,6 +209,17 @@ def run_extract(
     """Yield one result per input document, failures included (nothing is lost)."""
     files, problems = discover_inputs(paths)
     yield from problems
+    yield from extract_files(files, extractor, password, on_progress, fail_fast)
+
+
+def extract_files(
+    files: Iterable[Path],
+    extractor: Extractor | None = None,
+    password: str | None = None,
+    on_progress: Callable[[DocumentResult], None] | None = None,
+    fail_fast: bool = False,
+) -> Iterator[DocumentResult]:
+    """Yield one result per file found by :func:`discover_inputs`."""
     extractor = extractor or Extractor()
     for path in files:
         try:

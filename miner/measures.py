@@ -100,9 +100,8 @@ _GRADE = re.compile(
       |\b(?P<lowhigh>low|high)[-\s]grade\b
     )
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.IGNORECASE,  # "G2" is held case-sensitive in find_grades
 )
-_GRADE_CI = re.compile(_GRADE.pattern, re.VERBOSE | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ def find_grades(text: str) -> list[Grade]:
     [(1, 2), (3, 3)]
     """
     found: list[Grade] = []
-    for match in _GRADE_CI.finditer(text):
+    for match in _GRADE.finditer(text):
         if match.group("g") is not None and not match.group(0).lstrip().startswith("G"):
             continue
         scale = (match.group("scale") or "").strip() or None

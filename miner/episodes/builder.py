@@ -38,14 +38,13 @@ _SEX_WORDS = {
     "woman": "F", "female": "F", "lady": "F", "girl": "F", "f": "F",
     "man": "M", "male": "M", "gentleman": "M", "boy": "M", "m": "M",
 }
-_STEROIDS = frozenset(
-    {"dexamethasone", "methylprednisolone", "prednisone", "prednisolone", "hydrocortisone",
-     "corticosteroids"}
-)
 _NEUTROPENIC = re.compile(
     r"\bneutropeni\w*|\bfebrile neutropenia\b|\b(?:neutrophil|count|blood count) nadir|"
     r"\bnadir\b|\bagranulocyt\w*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+_TEST_NAME_AFTER = re.compile(
+    r"\s*(?:testing|test|tests|PCR|RT-PCR|swabs?|serology|antigen|screen)", re.IGNORECASE
+)
 
 PageLookup = Callable[[int], "int | None"]
 
@@ -74,14 +73,18 @@ def find_age_sex(text: str) -> tuple[int | None, str | None]:
 def _words_around(text: str, start: int, end: int, masked: list[tuple[int, int]]) -> tuple[
     list[str], list[str]
 ]:
-    """Up to three words after and before a span, skipping other time expressions."""
-    chars = list(text)
+    """Up to three words after and before a span, skipping other time expressions.
+
+    Only the 60 characters before and 40 after are read (and masked), not the document.
+    """
+    low, high = max(0, start - 60), min(len(text), end + 40)
+    chars = list(text[low:high])
     for s, e in masked:
-        for i in range(max(s, 0), min(e, len(chars))):
-            chars[i] = " "
-    clean = "".join(chars)
-    after = _WORD.findall(clean[end : end + 40])[:3]
-    before = _WORD.findall(clean[max(0, start - 60) : start])[-4:]
+        for i in range(max(s, low), min(e, high)):
+            chars[i - low] = " "
+    window = "".join(chars)
+    after = _WORD.findall(window[end - low :])[:3]
+    before = _WORD.findall(window[: start - low])[-4:]
     return after, list(reversed(before))
 
 
@@ -99,12 +102,10 @@ def interval_role(text: str, timing: Mention, others: list[Mention]) -> str | No
                 return "dosing"
             if cues.EPISODE_WORDS.match(word):
                 return "recurrence"
-        if after[0][:1].isupper() or after[0].lower() in {"ivig", "supplementation", "igg"}:
-            if after[0].lower() not in {"consistently", "after"}:
-                pass
     immediate = text[timing.end : timing.end + 25]
     if re.match(r"\s+(?:of\s+)?[A-Za-z]", immediate):
-        word = _WORD.findall(immediate)[0] if _WORD.findall(immediate) else ""
+        words = _WORD.findall(immediate)
+        word = words[0] if words else ""
         if word and not cues.DOSING_WORDS.match(word) and not cues.EPISODE_WORDS.match(word) and \
                 word.lower() not in {"consistently", "after", "following", "post", "with", "and",
                                      "thereafter", "until", "since", "for", "in", "at", "from",
@@ -407,21 +408,7 @@ class EpisodeBuilder:
             workups = [m for m in mentions if m.label == INFECTION_WORKUP]
             if drug_start is not None and sentence.end < drug_start:
                 continue
-            infections = [
-                m for m in mentions
-                if m.label == INFECTION and m.is_asserted and not m.is_uncertain
-                and not m.is_historical
-                and not any(w.start <= m.end + 2 and w.end >= m.start for w in workups)
-                and m.norm != "infection" or (
-                    m.label == INFECTION and m.norm == "infection" and m.is_asserted
-                    and not m.is_uncertain and re.search(r"\w+\s+infections?$",
-                                                         self.text[max(0, m.start - 30):m.end])
-                    and not any(w.start <= m.end + 2 and w.end >= m.start for w in workups)
-                )
-            ]
-            infections = [m for m in infections if not re.match(
-                r"\s*(?:testing|test|tests|PCR|RT-PCR|swabs?|serology|antigen|screen)",
-                self.text[m.end:m.end + 12], re.IGNORECASE)]
+            infections = [m for m in mentions if self._documents_infection(m, workups)]
             if infections:
                 record.documented_infection = True
                 record.evidence.setdefault("documented_infection", []).extend(
@@ -449,6 +436,23 @@ class EpisodeBuilder:
         if any(cues.TOCILIZUMAB_RESPONSE.search(s.text) for s in tocilizumab):
             record.tocilizumab_response = True
 
+    def _documents_infection(self, m: Mention, workups: list[Mention]) -> bool:
+        """An asserted infection that is not the name of a test ("COVID-19 RT-PCR").
+
+        A named infection must not be historical; the bare word "infection" counts only
+        with a word before it ("SARS-CoV-2 infection", "bloodstream infection").
+        """
+        if m.label != INFECTION or not m.is_asserted or m.is_uncertain:
+            return False
+        if any(w.start <= m.end + 2 and w.end >= m.start for w in workups):
+            return False
+        if m.norm == "infection":
+            if not re.search(r"\w+\s+infections?$", self.text[max(0, m.start - 30) : m.end]):
+                return False
+        elif m.is_historical:
+            return False
+        return not _TEST_NAME_AFTER.match(self.text, m.end, m.end + 12)
+
     def _impact(self, record: PatientRecord, sentences: list[Sentence],
                 by_sentence: dict[int, list[Mention]]) -> None:
         for name, pattern in cues.IMPACT:
@@ -457,10 +461,4 @@ class EpisodeBuilder:
                         pattern.search(sentence.text):
                     record.treatment_impact = name
                     return
-        if record.episodes:
-            record.treatment_impact = None
 
-
-def is_steroid(name: str) -> bool:
-    """Whether a normalised treatment name is a corticosteroid."""
-    return name in _STEROIDS

@@ -78,23 +78,12 @@ def _treatments_of(record: dict[str, Any]) -> set[str]:
     return {n.lower() for n in names}
 
 
-def gold_value(gold: dict[str, Any], name: str) -> Any:
-    if name == "first_crs_grade":
-        return (gold.get("first_crs") or {}).get("grade")
-    if name == "tocilizumab":
-        return "tocilizumab" in _treatments_of(gold)
-    if name == "steroids":
-        return bool(_treatments_of(gold) & STEROIDS)
-    if name == "probable":
-        if "classification" in gold:
-            return gold["classification"] == "probable"
-        return bool(gold.get("recurrent_late_crs"))
-    if name == "drugs":
-        return sorted(gold.get("drugs") or [])
-    return gold.get(name)
+def field_value(record: dict[str, Any], name: str) -> Any:
+    """A scored field of a gold patient or a ``patients.jsonl`` record (same keys).
 
-
-def predicted_value(record: dict[str, Any], name: str) -> Any:
+    "probable" reads ``classification``, or a gold file's ``recurrent_late_crs`` where
+    it has no classification (the seed's gold).
+    """
     if name == "first_crs_grade":
         return (record.get("first_crs") or {}).get("grade")
     if name == "tocilizumab":
@@ -102,7 +91,9 @@ def predicted_value(record: dict[str, Any], name: str) -> Any:
     if name == "steroids":
         return bool(_treatments_of(record) & STEROIDS)
     if name == "probable":
-        return record.get("classification") == "probable"
+        if "classification" in record:
+            return record["classification"] == "probable"
+        return bool(record.get("recurrent_late_crs"))
     if name == "drugs":
         return sorted(record.get("drugs") or [])
     return record.get(name)
@@ -130,8 +121,8 @@ def score_document(gold: dict[str, Any], predicted: list[dict[str, Any]],
         if record is not None:
             score.matched += 1
         for name in fields:
-            expected = gold_value(g, name)
-            got = predicted_value(record, name) if record is not None else None
+            expected = field_value(g, name)
+            got = field_value(record, name) if record is not None else None
             correct = record is not None and same(expected, got)
             if record is None and name == "probable" and expected is False:
                 correct = True  # a missed non-case is still not flagged

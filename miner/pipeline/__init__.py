@@ -19,16 +19,6 @@ from miner.pipeline.context import add_context
 from miner.pipeline.extensions import SPAN_KEY, register_extensions
 from miner.pipeline.tokenizer import customize_tokenizer
 
-PIPE_NAMES = (
-    "miner_sentences",
-    "miner_concepts",
-    "miner_drug_fuzzy",
-    "miner_measures",
-    "miner_temporal",
-    "miner_abbreviations",
-    "medspacy_context",
-)
-
 
 def build_nlp(day_first: bool = True) -> Language:
     """Build miner's pipeline on ``spacy.blank("en")`` (no statistical model)."""

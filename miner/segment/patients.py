@@ -72,8 +72,7 @@ class PatientSegment:
 def _number(token: str) -> int | None:
     if token.isdigit():
         return int(token)
-    return _LETTERS.get(token) if len(token) == 1 and token in _LETTERS and token not in "IVX" \
-        else _ROMAN.get(token, _LETTERS.get(token))
+    return _ROMAN.get(token, _LETTERS.get(token))  # "I", "V", "X" read as Roman numerals
 
 
 def _label(match: re.Match[str]) -> str:
