@@ -148,7 +148,7 @@ class Extractor:
                 records.append(record)
         else:
             for segment in segments:
-                record = builder.build(segment.label, segment.start, segment.end)
+                record = builder.build(segment.label, segment.start, segment.end, summaries=single)
                 match = [r for r in table_rows if r.number == segment.number] if table_rows else []
                 if single and len(table_rows) == 1:
                     match = table_rows

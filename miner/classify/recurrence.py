@@ -74,6 +74,10 @@ def classify(record: PatientRecord, criteria: Criteria) -> PatientRecord:
         excluded = True
         reasons.append("Infectious work-up negative"
                        f"{_cite(record.evidence.get('infection_workup', []))}.")
+    elif record.infection_workup_some_negative:
+        excluded = True
+        reasons.append("Infectious work-up found an infection for some episodes and was negative for others"
+                       f"{_cite(record.evidence.get('infection_workup', []))}.")
     elif record.infection_workup_negative is False:
         reasons.append("Infectious work-up found an infection"
                        f"{_cite(record.evidence.get('infection_workup', []))}.")

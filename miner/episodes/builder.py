@@ -17,13 +17,27 @@ The builder reads one patient's stretch of text sentence by sentence:
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from miner.episodes import cues
 from miner.episodes.model import Episode, Evidence, Mention, PatientRecord, Sentence
+from miner.episodes.timeline import (
+    TimedSentence,
+    Timeline,
+    build_timeline,
+    duration_days,
+    find_periodicity,
+    hours_from_dose_dates,
+    place_episode,
+    successive_gaps,
+)
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
+from miner.temporal import find_time_expressions
 
 _AGE_SEX = re.compile(
     r"(?P<age>\d{1,3})[- ](?:year|yr)s?[- ]old\s+(?:\w+\s+){0,2}?(?P<sex>woman|man|female|male|"
@@ -46,7 +60,41 @@ _TEST_NAME_AFTER = re.compile(
     r"\s*(?:testing|test|tests|PCR|RT-PCR|swabs?|serology|antigen|screen)", re.IGNORECASE
 )
 
+_ABOUT_OTHERS = re.compile(
+    r"\b(?:patients|et al|trials?|studies|study|series|literature|reported|cohort|MajesTEC|"
+    r"MonumenTAL|MagnetisMM|EPCORE|DeLLphi|label|labell?ing|incidence|median)\b|\[\d",
+    re.IGNORECASE,
+)
+
+# a sentence about trials or the literature, not about the patient
+_LITERATURE = re.compile(
+    r"\b(?:et al|trials?|studies|literature|incidence|median|MajesTEC\S*|MonumenTAL\S*|MagnetisMM\S*|"
+    r"EPCORE\S*|DeLLphi\S*|LINKER\S*|of patients|patients (?:treated|receiving|who))\b|\[\d",
+    re.IGNORECASE)
+_THIS_PATIENT = re.compile(r"\b(?:he|she|his|her|our patient|the patient|this patient|him)\b", re.IGNORECASE)
+_BEYOND = re.compile(r"\b(?:beyond|after|past|following|since)\s+$", re.IGNORECASE)
+_CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
+_NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b",
+                         re.IGNORECASE)
+_RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|recovered|improved|"
+                       r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
+
 PageLookup = Callable[[int], "int | None"]
+
+
+def _time_order(episode: Episode) -> tuple[int, int, float, str]:
+    """Initial first; then late episodes by cycle-day or date; pattern summaries last."""
+    if episode.phase == "initial":
+        return (0, 0, 0.0, "")
+    if episode.summary:
+        return (2, 0, 0.0, "")
+    cycle_day = (episode.cycle or 0) * 100 + (episode.day or 0) if episode.cycle else 0
+    return (1, cycle_day, 0.0, episode.date or "")
+
+
+def _day_numbers(dates: list[str]) -> list[int]:
+    """Ordinal day numbers of full ISO dates (for gaps between them)."""
+    return [datetime.date.fromisoformat(d).toordinal() for d in dates]
 
 
 @dataclass
@@ -138,8 +186,14 @@ class EpisodeBuilder:
     def sentence_evidence(self, sentence: Sentence) -> Evidence:
         return self.evidence(sentence.start, sentence.end)
 
-    def build(self, patient_id: str, start: int, end: int) -> PatientRecord:
-        """Build the record of the patient whose narrative is ``text[start:end]``."""
+    def build(self, patient_id: str, start: int, end: int, *, summaries: bool = False) -> PatientRecord:
+        """Build the record of the patient whose narrative is ``text[start:end]``.
+
+        With ``summaries`` (a single-patient report), the sentences outside the narrative
+        -- the abstract, the discussion -- may add the stated pattern of the episodes
+        ("four febrile episodes 24-36 h after each dose") when they talk about this
+        patient and not about the literature.
+        """
         record = PatientRecord(doc_id=self.doc_id, patient_id=patient_id)
         record.segment = {"start": start, "end": end, "page": self.page_at(start)}
         # sentences that overlap the segment ("Results: Pt 1 (68F) received ..." starts
@@ -151,12 +205,89 @@ class EpisodeBuilder:
                 by_sentence[mention.sentence].append(mention)
         record.age, record.sex = find_age_sex(self.text[start:end])
         self._drugs(record, sentences, by_sentence)
-        events = self._events(sentences, by_sentence)
+        dosing = self._dosing_intervals(sentences, by_sentence)
+        timeline = build_timeline(self._timed(sentences, by_sentence, dosing), self.evidence)
+        events = self._events(sentences, by_sentence, record, timeline)
         self._episodes(record, events, sentences, by_sentence)
-        self._intervals(record, sentences, by_sentence, events)
+        self._place(record, timeline, events, by_sentence)
+        self._intervals(record, sentences, by_sentence, events, dosing, timeline)
+        if summaries:
+            self._summaries(record, start, end)
+        self._periodicity(record, events, by_sentence, dosing)
+        if timeline.events:
+            record.timeline = timeline.to_dict()
         self._infection(record, sentences, by_sentence)
         self._impact(record, sentences, by_sentence)
         return record
+
+    # -- timeline ------------------------------------------------------------------------
+    def _dosing_intervals(self, sentences: list[Sentence],
+                          by_sentence: dict[int, list[Mention]]) -> dict[int, list[Mention]]:
+        """Interval mentions that describe dosing ("weekly injections"), by sentence."""
+        dosing: dict[int, list[Mention]] = {}
+        for sentence in sentences:
+            mentions = by_sentence[sentence.index]
+            for m in mentions:
+                if m.label == TIMING and m.value and m.value.get("kind") == "interval" and \
+                        m.value.get("interval_days") and interval_role(self.text, m, mentions) == "dosing":
+                    dosing.setdefault(sentence.index, []).append(m)
+                elif m.label == TIMING and m.value and m.value.get("kind") == "post_dose":
+                    dosing.setdefault(sentence.index, []).extend(self._schedule_in_anchor(m))
+        return dosing
+
+    def _schedule_in_anchor(self, m: Mention) -> list[Mention]:
+        """The dosing schedule named inside a post-dose expression: "the day after each
+        weekly dose", "24-48 h after every Q2W dose"."""
+        anchor = (m.value or {}).get("anchor_text") or ""
+        offset = m.text.find(anchor) if anchor else -1
+        if offset < 0:
+            return []
+        found = []
+        for value in find_time_expressions(anchor):
+            if value.kind == "interval" and value.interval_days:
+                start = m.start + offset + value.start
+                data = {**dataclasses.asdict(value), "start": start, "end": start + len(value.text)}
+                found.append(Mention(TIMING, value.text, start, start + len(value.text), norm=value.kind,
+                                     value=data, sentence=m.sentence))
+        return found
+
+    @staticmethod
+    def _times(mentions: list[Mention]) -> list[dict[str, Any]]:
+        return [{**m.value, "start": m.start, "end": m.end} for m in mentions
+                if m.label == TIMING and m.value]
+
+    def _timed(self, sentences: list[Sentence], by_sentence: dict[int, list[Mention]],
+               dosing: dict[int, list[Mention]]) -> list[TimedSentence]:
+        timed = []
+        for s in sentences:
+            mentions = by_sentence[s.index]
+            events = [m.start for m in mentions if m.label in (CRS, FEVER) and m.is_asserted]
+            timed.append(TimedSentence(s.start, s.end, s.text, tuple(self._times(mentions)),
+                                       tuple((m.start, m.end) for m in mentions
+                                             if m.label == DRUG and m.is_asserted),
+                                       tuple(self._times(dosing.get(s.index, []))),
+                                       min(events) if events else None))
+        return timed
+
+    def _place(self, record: PatientRecord, timeline: Timeline, events: list[_Event],
+               by_sentence: dict[int, list[Mention]]) -> None:
+        """Study day of each episode, and hours after the dose from dates when not stated."""
+        for episode in record.episodes:
+            sentences = {e.start for e in episode.evidence}
+            times = [t for event in events if event.sentence.start in sentences
+                     for t in self._times(by_sentence[event.sentence.index])]
+            place_episode(episode, timeline, times)
+            if episode.hours_post_dose is None and episode.phase == "late":
+                hours = hours_from_dose_dates(episode, timeline)
+                if hours is not None:
+                    episode.hours_post_dose = hours
+                    episode.hours_source = "dates"
+        # the record keeps the hours the text states (patient-record.md); hours counted
+        # from dose and episode dates stay on the late episodes, marked "dates"
+        hours = [h for e in record.episodes if e.hours_source == "stated" for h in e.hours_post_dose or []]
+        if hours:
+            record.hours_post_dose = [min(hours), max(hours)]
+            record.sources["hours_post_dose"] = "stated"
 
     # -- drugs ---------------------------------------------------------------------------
     def _drugs(self, record: PatientRecord, sentences: list[Sentence],
@@ -173,21 +304,61 @@ class EpisodeBuilder:
                             self.evidence(m.start, m.end))
 
     # -- events --------------------------------------------------------------------------
-    def _events(self, sentences: list[Sentence],
-                by_sentence: dict[int, list[Mention]]) -> list[_Event]:
+    def _events(self, sentences: list[Sentence], by_sentence: dict[int, list[Mention]],
+                record: PatientRecord, timeline: Timeline) -> list[_Event]:
         events: list[_Event] = []
-        for sentence in sentences:
+        explained_until = -1
+        for position, sentence in enumerate(sentences):
             mentions = by_sentence[sentence.index]
-            crs = [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain
-                   and not cues.NOT_AN_EPISODE.match(self.text, m.end)]
+            crs = self._named_crs(mentions)
             fever = [m for m in mentions if m.label == FEVER and m.is_asserted]
             if not crs and not fever:
                 continue
-            if not crs and self._fever_explained(sentence, mentions):
+            if _LITERATURE.search(sentence.text) and not _THIS_PATIENT.search(sentence.text):
+                continue  # "CRS occurred in about half of patients in DeLLphi-301"
+            if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
                 continue
-            phase = self._phase(sentence, mentions, events)
+            if not crs:
+                blamed = self._blamed_on_infection(sentences, position, by_sentence)
+                if blamed is not None:
+                    # "fever of 38.9 °C two days after a weekly dose. SARS-CoV-2 PCR was
+                    # positive": an infection, kept on the record but not a CRS episode
+                    record.other_fevers.append({
+                        "explained_by": "documented infection",
+                        "evidence": [self.sentence_evidence(sentence).to_dict(),
+                                     self.sentence_evidence(sentences[blamed]).to_dict()]})
+                    explained_until = blamed
+                    continue
+            phase = self._phase(sentence, mentions, events, timeline)
             events.append(_Event(sentence, phase, bool(crs), mentions))
         return events
+
+    def _named_crs(self, mentions: list[Mention]) -> list[Mention]:
+        return [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain
+                and not cues.NOT_AN_EPISODE.match(self.text, m.end)]
+
+    def _blamed_on_infection(self, sentences: list[Sentence], position: int,
+                             by_sentence: dict[int, list[Mention]]) -> int | None:
+        """Position of a following sentence of the same paragraph that documents an
+        infection as the cause of this fever (positive culture, PCR, imaging), unless
+        the paragraph attributes the fever to CRS instead."""
+        for later in range(position + 1, min(position + 5, len(sentences))):
+            follower = sentences[later]
+            if "\n\n" in self.text[sentences[later - 1].end - 1 : follower.start + 1]:
+                return None
+            mentions = by_sentence[follower.index]
+            if self._named_crs(mentions) and cues.CRS_ATTRIBUTION.search(follower.text):
+                return None
+            workups = [m for m in mentions if m.label == INFECTION_WORKUP]
+            infections = [m for m in mentions if self._documents_infection(m, workups)]
+            if infections and (cues.WORKUP_POSITIVE.search(follower.text)
+                               or cues.INFECTION_CAUSE.search(follower.text)
+                               or cues.INFECTION_CONFIRMED.search(follower.text)):
+                return later
+            if workups and cues.WORKUP_POSITIVE.search(follower.text) and \
+                    not cues.WORKUP_NEGATIVE.search(follower.text):
+                return later  # "the pneumococcal urinary antigen was positive"
+        return None
 
     def _fever_explained(self, sentence: Sentence, mentions: list[Mention]) -> bool:
         """A fever the same sentence blames on an infection or neutropenia."""
@@ -198,7 +369,8 @@ class EpisodeBuilder:
             return False
         return bool(cues.INFECTION_CAUSE.search(sentence.text))
 
-    def _phase(self, sentence: Sentence, mentions: list[Mention], events: list[_Event]) -> str:
+    def _phase(self, sentence: Sentence, mentions: list[Mention], events: list[_Event],
+               timeline: Timeline | None = None) -> str:
         text = sentence.text
         initial = len(cues.INITIAL_PHASE.findall(text))
         late = len(cues.LATE_PHASE.findall(text))
@@ -209,12 +381,21 @@ class EpisodeBuilder:
             if kind == "cycle_day":
                 cycle = m.value.get("cycle")
                 day = m.value.get("day")
-                if cycle == 1 or (cycle is None and day is not None and day <= 7):
+                if _BEYOND.search(self.text[max(0, m.start - 12) : m.start]):
+                    late += 1  # "beyond cycle 1", "after C1"
+                elif cycle == 1 or (cycle is None and day is not None and day <= 7):
                     initial += 2
                 elif cycle is not None and cycle >= 2:
                     late += 2
             elif kind == "interval" and m.value.get("interval_days"):
                 late += 1
+            elif kind == "date" and timeline is not None:
+                # a dated event: its study day against the first-dose date (cycle 1 = 28 days)
+                day = timeline.day_of_date(m.value.get("date"))
+                if day is not None and day <= 7:
+                    initial += 2
+                elif day is not None and day > 28:
+                    late += 2
         if initial > late:
             return "initial"
         if late > initial:
@@ -229,15 +410,32 @@ class EpisodeBuilder:
         initial: Episode | None = None
         pattern: Episode | None = None
         episodes: list[Episode] = []
+        placed: dict[tuple[Any, ...], Episode] = {}
+        last_late: tuple[int, Episode] | None = None
         last_event_index = -10
         position = {s.index: i for i, s in enumerate(sentences)}
         for event in events:
             grade, scale = self._grade(event.mentions)
+            where = self._onset_position(event.mentions)
+            lead: Sentence | None = None
+            if where is None and event.phase == "late":
+                where, lead = self._position_before(sentences, position[event.sentence.index], by_sentence,
+                                                    events)
             if event.phase == "initial":
                 if initial is None:
                     initial = Episode(phase="initial")
                     episodes.append(initial)
                 episode = initial
+            elif where is not None:
+                # a late episode placed on its own dose ("30 hours after C4D1", "On 12
+                # June, the day after the dose"): one episode per place
+                if where not in placed:
+                    placed[where] = Episode(phase="late")
+                    episodes.append(placed[where])
+                episode = placed[where]
+            elif last_late is not None and position[event.sentence.index] - last_late[0] <= 1 \
+                    and not cues.RECURRING.search(event.sentence.text):
+                episode = last_late[1]  # "He was admitted ... The episode was attributed to CRS."
             elif grade is not None and pattern is not None and (
                     (pattern.grade is not None and grade != pattern.grade)
                     or not cues.RECURRING.search(event.sentence.text)):
@@ -250,6 +448,20 @@ class EpisodeBuilder:
                     pattern = Episode(phase="late")
                     episodes.append(pattern)
                 episode = pattern
+            if event.phase == "late":
+                last_late = (position[event.sentence.index], episode)
+                if where is not None and where[0] == "cycle_day" and episode.cycle is None:
+                    episode.cycle, episode.day = where[1], where[2]
+                elif where is not None and where[0] == "date" and episode.date is None:
+                    episode.date = where[1]
+            if lead is not None:
+                # "Twenty-eight hours after the C3D15 dose he returned to the ED. Vitals: T 102.6°F"
+                for m in by_sentence[lead.index]:
+                    hours = self._onset_hours(lead, m) if m.label == TIMING else None
+                    if hours is not None and episode.hours_post_dose is None:
+                        episode.hours_post_dose = [hours[0], hours[1]]
+                        episode.hours_source = "stated"
+                        episode.evidence.append(self.evidence(m.start, m.end))
             self._fill(episode, event, grade, scale)
             last_event_index = position[event.sentence.index]
             # management sentences that follow the event
@@ -263,7 +475,10 @@ class EpisodeBuilder:
                 if not cues.MANAGEMENT.search(follower.text):
                     continue
                 self._add_treatments(episode, follower, mentions)
-        record.episodes = episodes
+        placed_late = [e for e in placed.values()]
+        if pattern is not None and len(placed_late) >= 2:
+            pattern.summary = True
+        record.episodes = sorted(episodes, key=_time_order)
         for episode in episodes:
             for name in episode.treatments:
                 if name not in record.treatments:
@@ -273,10 +488,40 @@ class EpisodeBuilder:
                                 "day": initial.day, "grade": initial.grade}
         grades = [e.grade for e in episodes if e.grade is not None]
         record.max_grade = max(grades) if grades else None
-        hours = [h for e in episodes if e.hours_post_dose for h in e.hours_post_dose]
-        if hours:
-            record.hours_post_dose = [min(hours), max(hours)]
-            record.sources["hours_post_dose"] = "stated"
+
+    def _position_before(self, sentences: list[Sentence], at: int, by_sentence: dict[int, list[Mention]],
+                         events: list[_Event]) -> tuple[tuple[Any, ...] | None, Sentence | None]:
+        """The dose a late event belongs to when a sentence just before it, in the same
+        paragraph and not itself an event, names it ("Third late episode (C4D1). Before
+        C4D1 the team added dexamethasone ... Thirty-two hours after the dose he had ...")."""
+        event_starts = {e.sentence.start for e in events}
+        for back in range(at - 1, max(at - 3, -1), -1):
+            sentence = sentences[back]
+            if sentence.start in event_starts or "\n\n" in self.text[sentence.end - 1 : sentences[back + 1].start + 1]:
+                return None, None
+            where = self._onset_position(by_sentence[sentence.index])
+            if where is not None:
+                return where, sentence
+        return None, None
+
+    @staticmethod
+    def _onset_position(mentions: list[Mention]) -> tuple[Any, ...] | None:
+        """Where a late event sits when its sentence names one dose or one day: a full
+        date, or a cycle-day past cycle 1; None for a pattern ("after each dose")."""
+        for m in mentions:
+            if m.label != TIMING or not m.value or m.value.get("periodic"):
+                continue
+            value = m.value
+            if value.get("kind") == "date" and value.get("date") and len(value["date"]) == 10:
+                return ("date", value["date"])
+            if value.get("kind") == "cycle_day" and value.get("cycle") and value["cycle"] >= 2 \
+                    and value.get("day"):
+                return ("cycle_day", value["cycle"], value["day"])
+            # "30 hours after his C3D1 dose": the dose is named inside the expression
+            anchor = _CYCLE_DAY.search(value.get("anchor_text") or "")
+            if value.get("kind") == "post_dose" and anchor and int(anchor.group(1)) >= 2:
+                return ("cycle_day", int(anchor.group(1)), int(anchor.group(2)))
+        return None
 
     def _grade(self, mentions: list[Mention]) -> tuple[int | None, str | None]:
         """The CRS grade of a sentence: a grade written next to a CRS mention."""
@@ -320,14 +565,45 @@ class EpisodeBuilder:
                     episode.cycle = m.value.get("cycle")
                     if episode.cycle in (None, 1):
                         episode.day_after_first_dose = episode.day
-                elif kind == "post_dose" and m.value.get("hours"):
-                    low, high = m.value["hours"]
+                elif kind in ("post_dose", "elapsed"):
+                    hours = self._onset_hours(sentence, m)
+                    if hours is None:
+                        continue
+                    low, high = hours
                     current = episode.hours_post_dose
                     episode.hours_post_dose = [min(low, current[0]) if current else low,
                                                max(high, current[1]) if current else high]
+                    episode.hours_source = "stated"
                 elif kind == "date" and m.value.get("date") and episode.date is None:
                     episode.date = m.value["date"]
         self._add_treatments(episode, sentence, event.mentions)
+
+    def _onset_hours(self, sentence: Sentence, m: Mention) -> tuple[float, float] | None:
+        """Hours from the dose to the onset that a time expression states.
+
+        "24-48 h after each dose" and "the day after the injection" name the dose. A bare
+        "30 hours later" or "the next day" counts only after the sentence has named a dose
+        ("On C4D1, the first every-two-week dose, ... presented 30 hours later") and not
+        when it dates a recovery ("afebrile within six hours and discharged the following day").
+        """
+        value = m.value or {}
+        if value.get("kind") == "post_dose" and value.get("anchor"):
+            hours = value.get("hours")
+            return (float(hours[0]), float(hours[1])) if hours else None
+        if value.get("kind") == "post_dose":
+            hours = value.get("hours")
+        elif value.get("qualifier") == "after" and value.get("unit") in ("hour", "day") \
+                and "later" in m.text.lower():
+            days = duration_days(value.get("duration"))
+            hours = (days * 24, days * 24) if days is not None and days <= 4 else None
+        else:
+            return None
+        if not hours:
+            return None
+        before = self.text[sentence.start : m.start]
+        if not (_NAMES_DOSE.search(before) and not _RECOVERY.search(before[-30:])):
+            return None
+        return float(hours[0]), float(hours[1])
 
     def _add_treatments(self, episode: Episode, sentence: Sentence,
                         mentions: list[Mention]) -> None:
@@ -356,46 +632,97 @@ class EpisodeBuilder:
             return False
         return not re.search(r"[;.]|\b(?:but|however|then|and was|was|were|managed)\b", scope) or opened > 0
 
-    # -- intervals -----------------------------------------------------------------------
+    # -- intervals ----------------------------------------------------------------------
     def _intervals(self, record: PatientRecord, sentences: list[Sentence],
-                   by_sentence: dict[int, list[Mention]], events: list[_Event]) -> None:
-        stated: list[tuple[float, float, Mention]] = []
-        dosing: list[tuple[float, float, Mention]] = []
+                   by_sentence: dict[int, list[Mention]], events: list[_Event],
+                   dosing_by_sentence: dict[int, list[Mention]], timeline: Timeline) -> None:
+        """The recurrence interval: as stated, else from the dates or study days of the
+        placed late episodes, else the dosing schedule when the fevers follow the doses."""
+        stated: list[Mention] = []
         late_sentences = {e.sentence.index for e in events if e.phase == "late"}
         for sentence in sentences:
+            if sentence.index not in late_sentences:
+                continue
             mentions = by_sentence[sentence.index]
-            for m in mentions:
-                if m.label != TIMING or not m.value or m.value.get("kind") != "interval":
-                    continue
-                days = m.value.get("interval_days")
-                if not days:
-                    continue
-                role = interval_role(self.text, m, mentions)
-                if role == "recurrence" and sentence.index in late_sentences:
-                    stated.append((days[0], days[1], m))
-                elif role == "dosing":
-                    dosing.append((days[0], days[1], m))
+            stated.extend(m for m in mentions if m.label == TIMING and m.value
+                          and m.value.get("kind") == "interval" and m.value.get("interval_days")
+                          and interval_role(self.text, m, mentions) == "recurrence")
+        dosing = [m for s in sentences for m in dosing_by_sentence.get(s.index, [])]
         if dosing:
-            low, high, m = dosing[0]
-            record.dosing_interval_days = [low, high]
+            record.dosing_interval_days = list(dosing[0].value["interval_days"])  # type: ignore[index]
+            record.evidence["dosing_interval_days"] = [self.evidence(dosing[0].start, dosing[0].end)]
         if stated:
-            low = min(s[0] for s in stated)
-            high = max(s[1] for s in stated)
-            record.recurrence_interval_days = [low, high]
-            record.recurrence_interval_source = "stated"
-            record.evidence["recurrence_interval_days"] = [
-                self.evidence(m.start, m.end) for _, _, m in stated]
+            self._set_interval(record, [m.value["interval_days"] for m in stated if m.value], "stated",
+                               [self.evidence(m.start, m.end) for m in stated])
             return
-        late = [e for e in events if e.phase == "late"]
-        dose_linked = [e for e in late if cues.DOSE_LINKED.search(e.sentence.text)]
+        late = [e for e in record.episodes if e.phase == "late" and e.day_after_first_dose is not None]
+        gaps = successive_gaps([e.day_after_first_dose for e in late if e.day_after_first_dose])
+        gaps = [g for g in gaps if 0 < g <= 120]
+        if gaps:
+            source = "dates" if all(e.day_source == "dates" for e in late) else "study days"
+            self._set_interval(record, [(min(gaps), max(gaps))], source,
+                               [e.evidence[0] for e in late if e.evidence])
+            return
+        dated = sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10})
+        if len(dated) >= 2:
+            gaps = [g for g in successive_gaps(_day_numbers(dated)) if 0 < g <= 120]
+            if gaps:
+                self._set_interval(record, [(min(gaps), max(gaps))], "dates",
+                                   [e.evidence[0] for e in record.episodes if e.date in dated and e.evidence])
+                return
+        dose_linked = [e for e in events if e.phase == "late" and cues.DOSE_LINKED.search(e.sentence.text)]
         if dose_linked and dosing:
             # the most recent dosing schedule stated before the dose-linked fevers
-            first = dose_linked[0].sentence.start
-            before = [d for d in dosing if d[2].start <= first] or dosing
-            low, high, m = before[-1]
-            record.recurrence_interval_days = [low, high]
-            record.recurrence_interval_source = "dosing schedule"
-            record.evidence["recurrence_interval_days"] = [self.evidence(m.start, m.end)]
+            schedule = timeline.schedule_before(dose_linked[0].sentence.start)
+            m = next((d for d in dosing if schedule and schedule.evidence
+                      and schedule.evidence.start <= d.start < schedule.evidence.end), dosing[-1])
+            if m.value:
+                self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
+                                   [self.evidence(m.start, m.end)])
+
+    @staticmethod
+    def _set_interval(record: PatientRecord, ranges: list[Any], source: str,
+                      evidence: list[Evidence]) -> None:
+        record.recurrence_interval_days = [float(min(r[0] for r in ranges)), float(max(r[1] for r in ranges))]
+        record.recurrence_interval_source = source
+        record.evidence["recurrence_interval_days"] = evidence
+
+    def _summaries(self, record: PatientRecord, start: int, end: int) -> None:
+        """Add the stated onset pattern from the abstract or discussion of a single-patient
+        report ("four febrile episodes 24-36 h after each dose"); sentences about other
+        patients or the literature ("in MajesTEC-1, ...", "patients", citations) are skipped."""
+        if not any(e.phase == "late" for e in record.episodes):
+            return
+        for sentence in self.sentences:
+            if start <= sentence.start < end or _ABOUT_OTHERS.search(sentence.text):
+                continue
+            mentions = [m for m in self.mentions if m.sentence == sentence.index]
+            if not self._named_crs(mentions) and not any(
+                    m.label == FEVER and m.is_asserted for m in mentions):
+                continue
+            for m in mentions:
+                if m.label == TIMING and m.value and m.value.get("kind") == "post_dose" \
+                        and m.value.get("periodic") and m.value.get("hours"):
+                    low, high = m.value["hours"]
+                    current = record.hours_post_dose or [low, high]
+                    record.hours_post_dose = [min(low, current[0]), max(high, current[1])]
+                    record.sources.setdefault("hours_post_dose", "stated")
+                    record.evidence.setdefault("hours_post_dose", []).append(self.evidence(m.start, m.end))
+
+    def _periodicity(self, record: PatientRecord, events: list[_Event],
+                     by_sentence: dict[int, list[Mention]], dosing: dict[int, list[Mention]]) -> None:
+        late = [e for e in record.episodes if e.phase == "late"]
+        stated = [self.evidence(m.start, m.end) for event in events if event.phase == "late"
+                  for m in by_sentence[event.sentence.index]
+                  if m.label == TIMING and m.value and m.value.get("periodic")
+                  and m.value.get("kind") == "post_dose"]
+        dosing_mentions = [m for ms in dosing.values() for m in ms]
+        found = find_periodicity(late, stated_each_dose=stated,
+                                 recurrence=record.recurrence_interval_days,
+                                 dosing=record.dosing_interval_days,
+                                 dosing_evidence=[self.evidence(m.start, m.end) for m in dosing_mentions[:1]])
+        if found is not None:
+            record.periodicity = found.to_dict()
 
     # -- infection -----------------------------------------------------------------------
     def _infection(self, record: PatientRecord, sentences: list[Sentence],
@@ -426,6 +753,8 @@ class EpisodeBuilder:
                 negative = True
         if positive:
             record.infection_workup_negative = False
+            if negative:
+                record.infection_workup_some_negative = True
         elif negative:
             record.infection_workup_negative = True
         if record.documented_infection is None and (negative or positive):

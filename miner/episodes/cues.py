@@ -21,7 +21,8 @@ LATE_PHASE = re.compile(
     r"periodic\w*|thereafter|ongoing|throughout|re-?emerg\w*|return\w*|persist\w*|"
     r"(?:cycle|C)\s?(?:[2-9]|\d\d)\b|C(?:[2-9]|\d\d)\s?D\d|months? (?:later|after|into)|"
     r"beyond|after (?:transition|recovery)|regular intervals|predictabl\w*|monthly|weekly|"
-    r"biweekly|fortnightly|each (?:dose|infusion|injection|administration))",
+    r"biweekly|fortnightly|consecutive|q\d{1,2}w|every (?:two|three|four|2|3|4) weeks|"
+    r"each (?:dose|infusion|injection|administration))",
     re.IGNORECASE,
 )
 RECURRING = re.compile(
@@ -81,6 +82,11 @@ WORKUP_POSITIVE = re.compile(
 INFECTION_CAUSE = re.compile(
     r"\b(?:due to|secondary to|caused by|attributed to|from|because of|in the setting of|"
     r"explained by|related to|source (?:was|being)|consistent with)\b",
+    re.IGNORECASE,
+)
+INFECTION_CONFIRMED = re.compile(
+    r"\b(?:confirm\w*|diagnos\w*|showed|revealed|demonstrated|grew|growing|isolated|"
+    r"consistent with|compatible with|in keeping with|treated for)\b",
     re.IGNORECASE,
 )
 CRS_ATTRIBUTION = re.compile(

@@ -64,8 +64,10 @@ class Episode:
 
     phase: str  # "initial" or "late"
     onset_text: str | None = None
-    day_after_first_dose: int | None = None
+    day_after_first_dose: int | None = None  # study day: the first dose is day 1
+    day_source: str | None = None  # "cycle day", "dates", "cycle N day D in L-day cycles", ...
     hours_post_dose: list[float] | None = None
+    hours_source: str | None = None  # "stated" or "dates"
     cycle: int | None = None
     day: int | None = None
     grade: int | None = None
@@ -77,6 +79,7 @@ class Episode:
     recurrent: bool = False  # the text describes a recurring pattern
     interval_days: list[float] | None = None
     attributed_to_infection: bool = False
+    summary: bool = False  # a statement of the recurring pattern beside the dated episodes it sums up
     date: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -105,6 +108,7 @@ class PatientRecord:
     dosing_interval_days: list[float] | None = None
     treatments: list[str] = field(default_factory=list)
     infection_workup_negative: bool | None = None
+    infection_workup_some_negative: bool | None = None  # some episodes' work-ups negative, others not
     documented_infection: bool | None = None
     tocilizumab_response: bool | None = None
     treatment_impact: str | None = None
@@ -112,6 +116,9 @@ class PatientRecord:
     reasons: list[str] = field(default_factory=list)
     criteria_version: str | None = None
     discrepancies: list[dict[str, Any]] = field(default_factory=list)
+    timeline: dict[str, Any] | None = None  # dose events: see miner/episodes/timeline.py
+    periodicity: dict[str, Any] | None = None  # dose-locked late episodes, with evidence
+    other_fevers: list[dict[str, Any]] = field(default_factory=list)  # fevers explained by infection
     sources: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     segment: dict[str, Any] = field(default_factory=dict)

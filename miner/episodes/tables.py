@@ -15,8 +15,9 @@ from typing import Any
 
 from miner.episodes.builder import find_age_sex
 from miner.episodes.model import Episode, Evidence, Mention, PatientRecord
+from miner.episodes.timeline import duration_days
 from miner.ingest.document import Table
-from miner.labels import DRUG, GRADE, TIMING, TREATMENT
+from miner.labels import CRS, DRUG, GRADE, INFECTION, TIMING, TREATMENT
 
 MentionFinder = Callable[[list[str]], list[list[Mention]]]
 
@@ -32,6 +33,7 @@ _COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("id", re.compile(r"^(?:case|patient|pt\.?|no\.?|#|id|subject|n)\s*(?:#|no\.?)?$", re.I)),
     ("drug", re.compile(r"bispecific|agent|drug|bsab|product|therapy|regimen|car-?t|engager", re.I)),
 )
+_INTERVAL_HEADER = re.compile(r"interval|frequency|periodicity|every", re.I)
 _NONE = re.compile(r"^\s*(?:none|no\b|nil|absent|not? (?:observed|reported)|—|-|n/?a)\b", re.I)
 _ID_CELL = re.compile(r"(?:case|patient|pt\.?)?\s*#?\s*(\d{1,3}|[A-J])\b", re.I)
 
@@ -100,12 +102,12 @@ def read_patient_table(table: Table, find_mentions: MentionFinder) -> list[Table
                 continue
             out.cells[kind] = cell
             out.evidence[kind] = Evidence(f"{head}: {cell}", -1, -1, table.page)
-            _read_cell(out, kind, cell, cell_mentions)
+            _read_cell(out, kind, cell, cell_mentions, head)
         rows.append(out)
     return rows
 
 
-def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention]) -> None:
+def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], header: str = "") -> None:
     fields = row.fields
     if kind == "age_sex":
         age, sex = find_age_sex(cell)
@@ -132,17 +134,31 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention]) -> 
             if m.label == GRADE and m.value and not m.value.get("qualitative"):
                 first["grade"] = m.value.get("high")
         fields["first_crs"] = first
+        # "G2, C1D4; tocilizumab x1": the treatment of the first episode
+        treatments = [m.norm for m in mentions if m.label == TREATMENT and m.norm and not m.is_negated]
+        if treatments:
+            fields["first_treatments"] = list(dict.fromkeys(treatments))
     elif kind == "recurrence":
+        interval_column = bool(_INTERVAL_HEADER.search(header))
+        if any(m.label == CRS and m.is_asserted for m in mentions):
+            fields["late_named_crs"] = True
         for m in mentions:
+            if m.label == GRADE and m.value and not m.value.get("qualitative") and m.value.get("high"):
+                fields["late_grade"] = max(fields.get("late_grade") or 0, m.value["high"])
             if m.label != TIMING or not m.value:
                 continue
-            if m.value.get("kind") == "interval" and m.value.get("interval_days"):
+            kind_of = m.value.get("kind")
+            if kind_of == "interval" and m.value.get("interval_days"):
                 fields["recurrence_interval_days"] = list(m.value["interval_days"])
-            elif m.value.get("kind") == "post_dose" and m.value.get("hours"):
+            elif kind_of == "elapsed" and interval_column and m.value.get("unit") in ("day", "week", "month"):
+                # a bare "21 d" under an "Interval" header is the interval
+                days = duration_days(m.value.get("duration"))
+                if days:
+                    fields["recurrence_interval_days"] = [days, days]
+            elif kind_of == "post_dose" and m.value.get("hours"):
                 fields["hours_post_dose"] = list(m.value["hours"])
-            if m.label == GRADE and m.value:
-                fields["late_grade"] = m.value.get("high")
-        if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every )?dose", cell, re.I):
+        if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every |the )?(?:\S+ ){0,6}doses?",
+                     cell, re.I):
             fields["dose_linked"] = True
     elif kind == "management":
         treatments = [m.norm for m in mentions if m.label == TREATMENT and m.norm
@@ -150,11 +166,17 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention]) -> 
         if treatments:
             fields["treatments"] = list(dict.fromkeys(treatments))
     elif kind == "infection":
-        if re.search(r"positive|infection|grew|pneumonia|bacter", cell, re.I) and not \
-                re.search(r"\bno\b|negative|none", cell, re.I):
+        infections = [m for m in mentions if m.label == INFECTION and m.is_asserted and not m.is_uncertain]
+        if infections or (re.search(r"positive|infection|grew|pneumonia|bacter", cell, re.I) and not
+                          re.search(r"\bno\b|negative|none", cell, re.I)):
+            # "#1 E. coli UTI (urine culture); #2 and #3 negative": one episode had an infection
             fields["infection_workup_negative"] = False
+            fields["documented_infection"] = True
+            if re.search(r"negative|no source|unremarkable|neg\b", cell, re.I):
+                fields["infection_workup_some_negative"] = True
         elif re.search(r"negative|none|no source|unremarkable|neg\b", cell, re.I):
             fields["infection_workup_negative"] = True
+            fields["documented_infection"] = False
     elif kind == "impact":
         fields["treatment_impact"] = cell.strip()
 
@@ -237,14 +259,25 @@ def merge_table_row(record: PatientRecord, row: TableRow) -> None:
             e.phase == "late" for e in record.episodes):
         record.episodes.append(Episode(
             phase="late", hours_post_dose=hours, interval_days=interval, recurrent=True,
-            named_crs=True, grade=f.get("late_grade"),
+            named_crs=bool(f.get("late_named_crs") or f.get("late_grade")), grade=f.get("late_grade"),
             grade_source="stated" if f.get("late_grade") else None,
             evidence=[row.evidence["recurrence"]] if "recurrence" in row.evidence else []))
-    for name in f.get("treatments", []):
+    for name in f.get("treatments", []) + f.get("first_treatments", []):
         if name not in record.treatments:
             record.treatments.append(name)
+    initial = next((e for e in record.episodes if e.phase == "initial"), None)
+    if initial is not None:
+        initial.treatments.extend(t for t in f.get("first_treatments", []) if t not in initial.treatments)
+    late_grade = f.get("late_grade")
+    for episode in record.episodes:
+        if episode.phase == "late" and episode.grade is None and late_grade:
+            episode.grade, episode.grade_source = late_grade, "stated"
     if f.get("infection_workup_negative") is not None and record.infection_workup_negative is None:
         record.infection_workup_negative = f["infection_workup_negative"]
+    if f.get("infection_workup_some_negative") and record.infection_workup_some_negative is None:
+        record.infection_workup_some_negative = True
+    if f.get("documented_infection") is not None and record.documented_infection is None:
+        record.documented_infection = f["documented_infection"]
     if f.get("treatment_impact") and record.treatment_impact is None:
         record.treatment_impact = f["treatment_impact"]
     grades = [e.grade for e in record.episodes if e.grade is not None]

@@ -48,9 +48,12 @@ class SentenceSplitter:
                 if last.text in {".", "!", "?"} and (token.is_title or token.is_digit or
                                                       token.is_upper or token.text in {"(", "["}):
                     before = doc[last.i - 1].lower_ if last.i > 0 else ""
-                    start = before not in _NO_BREAK and not (len(before) == 1 and before.isalpha())
+                    # "J. Smith" is an initial, but "38.8 °C. On 30 May" ends a sentence
+                    degree = last.i > 1 and doc[last.i - 2].text.endswith(("°", "º"))
+                    start = before not in _NO_BREAK and (degree or not (len(before) == 1 and before.isalpha()))
                 elif last.text.endswith(".") and len(last.text) > 1 and token.is_title:
-                    start = last.lower_.rstrip(".") not in _NO_BREAK and not last.like_num
+                    start = last.lower_.rstrip(".") not in _NO_BREAK and not last.like_num and not (
+                        len(last.text) == 2 and last.text[0].isupper())  # "J. Smith"
             token.is_sent_start = start
         return doc
 

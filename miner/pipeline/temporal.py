@@ -8,14 +8,15 @@ from spacy.tokens import Doc
 
 from miner.labels import TIMING
 from miner.pipeline.extensions import add_span, register_extensions
-from miner.temporal import TemporalSettings, find_time_expressions
+from miner.temporal import TemporalSettings, find_time_expressions_in_narrative
 
 
 class TimingTagger:
     """Tags every time expression the pure parser finds; ``span._.value`` is its dict.
 
     The document date, when known, is read from ``doc.user_data["reference_date"]``
-    (an ISO date string) so that "04/15" gets its year.
+    (an ISO date string) so that "04/15" gets its year; without it, a date written
+    without a year takes the year of the nearest dated expression before it.
     """
 
     def __init__(self, day_first: bool = True) -> None:
@@ -26,7 +27,7 @@ class TimingTagger:
         reference = doc.user_data.get("reference_date") if doc.user_data else None
         ref_date = datetime.date.fromisoformat(reference[:10]) if reference else None
         settings = TemporalSettings(day_first=self.day_first, reference_date=ref_date)
-        for value in find_time_expressions(doc.text, settings):
+        for value in find_time_expressions_in_narrative(doc.text, settings):
             span = doc.char_span(value.start, value.end, label=TIMING, alignment_mode="expand")
             if span is None:
                 continue

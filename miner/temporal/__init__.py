@@ -6,7 +6,13 @@ Example:
     (24.0, 48.0)
 """
 
-from miner.temporal.parse import find_time_expressions, normalize
+from miner.temporal.parse import find_time_expressions, find_time_expressions_in_narrative, normalize
 from miner.temporal.values import TemporalSettings, TimeValue
 
-__all__ = ["TemporalSettings", "TimeValue", "find_time_expressions", "normalize"]
+__all__ = [
+    "TemporalSettings",
+    "TimeValue",
+    "find_time_expressions",
+    "find_time_expressions_in_narrative",
+    "normalize",
+]

@@ -1,6 +1,6 @@
 """Numbers, time units and ISO 8601 durations shared by the temporal rules.
 
-Number words run from "one" to "thirty" ("twenty-one", "twenty one"); "a"/"an"
+Number words run from "one" to "ninety-nine" ("thirty-six", "forty eight"); "a"/"an"
 count as one ("a week later", "within an hour") but "a few", "a couple of" and
 "a number of" are vague and never parse.
 """
@@ -13,7 +13,8 @@ _UNITS_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty"
 ).split()
-_TENS = {"twenty": 20}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
 
 #: Number words to their value ("twenty-one" and "twenty one" both read 21).
 WORD_VALUES: dict[str, int] = {word: index + 1 for index, word in enumerate(_UNITS_WORDS)}
@@ -21,7 +22,7 @@ for _tens_word, _tens_value in _TENS.items():
     for _unit_index, _unit_word in enumerate(_UNITS_WORDS[:9]):
         WORD_VALUES[f"{_tens_word}-{_unit_word}"] = _tens_value + _unit_index + 1
         WORD_VALUES[f"{_tens_word} {_unit_word}"] = _tens_value + _unit_index + 1
-WORD_VALUES["thirty"] = 30
+WORD_VALUES.update(_TENS)
 WORD_VALUES["a"] = 1
 WORD_VALUES["an"] = 1
 WORD_VALUES["single"] = 1

@@ -31,6 +31,7 @@ a number word occurs.
 from __future__ import annotations
 
 import bisect
+import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -124,7 +125,7 @@ _POST_MODIFIER = (
 _POST_TAIL = rf"post[\s-]*(?P<pmods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})(?P<pnoun>{_DOSE_WORDS})\b"
 # "after the second dose", "of each infusion", "following each weekly injection"
 _AFTER_TAIL = (
-    r"(?P<conn>after|following|from|of|since)\s+(?P<amods>(?:[\w./%-]+\s+){0,5}?)"
+    r"(?P<conn>after|following|from|of|since)\s+(?P<amods>(?:[\w./%-]+,?\s+){0,7}?)"
     rf"(?P<anoun>{_DOSE_WORDS})\b"
 )
 # "after C2D1"
@@ -831,6 +832,48 @@ def find_time_expressions(text: str, settings: TemporalSettings | None = None) -
     return _select(_candidates(ctx))
 
 
+def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | None = None) -> list[TimeValue]:
+    """Like :func:`find_time_expressions`, but a date written without a year takes the
+    year of the nearest dated expression before it in the same text.
+
+    Case reports write "started elranatamab on 4 March 2024 ... two days after the dose
+    of 13 May": 13 May is 2024-05-13. Without any dated expression before it, the first
+    one after it gives the year; with no year anywhere, no date is produced (never a
+    guess). A ``reference_date`` in ``settings`` (the document date) takes precedence.
+
+    Example:
+        >>> [v.date for v in find_time_expressions_in_narrative(
+        ...     "started on 4 March 2024; fever on 13 May") if v.kind == "date"]
+        ['2024-03-04', '2024-05-13']
+    """
+    settings = settings or TemporalSettings()
+    first = find_time_expressions(text, settings)
+    if settings.reference_date is not None:
+        return first
+    years = [(v.start, v.date[:4]) for v in first if v.kind in ("date", "date_list") and v.date]
+    years += [(v.start, v.dates[0][:4]) for v in first if v.kind == "date_list" and v.dates]
+    years.sort()
+    if not years:
+        return first
+    reference = datetime.date(int(years[0][1]), 1, 1)
+    second = find_time_expressions(text, replace(settings, reference_date=reference))
+    known = {(v.start, v.end): v for v in first}
+    result: list[TimeValue] = []
+    for value in second:
+        if (value.start, value.end) in known:
+            result.append(known[(value.start, value.end)])
+            continue
+        before = [year for start, year in years if start < value.start]
+        year = before[-1] if before else years[0][1]
+        result.append(replace(value, date=_with_year(value.date, year),
+                              dates=tuple(_with_year(d, year) or d for d in value.dates)))
+    return result
+
+
+def _with_year(date: str | None, year: str) -> str | None:
+    return f"{year}{date[4:]}" if date else date
+
+
 _STRIP = " \t\r\n.,;:()[]{}\"'"
 _IGNORABLE_PREFIX = compile_pattern(r"(?:(?:in|on|during|with|of|from|the)\s+)*")
 
@@ -870,4 +913,4 @@ def normalize(expression: str, settings: TemporalSettings | None = None) -> Time
     return replace(value, start=value.start + offset, end=value.end + offset)
 
 
-__all__ = ["RULES", "find_time_expressions", "normalize"]
+__all__ = ["RULES", "find_time_expressions", "find_time_expressions_in_narrative", "normalize"]

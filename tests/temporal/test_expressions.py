@@ -421,7 +421,6 @@ KNOWN_MISSES: dict[str, str] = {
     "At month 7": "'month N' / 'week N' of treatment is not read as a time since initiation",
     "from C3": "a bare 'C3' is not read as cycle 3: it collides with complement C3 and C3 vertebra",
     "on Mondays": "weekday recurrences are not read",
-    "24 h after the C3, C4, C5 and C6 doses": "a list of cycle doses does not anchor a post-dose time",
 }
 
 

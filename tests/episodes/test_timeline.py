@@ -1,0 +1,160 @@
+"""The dose timeline, episode placement, intervals from dates and periodicity.
+
+Pure functions are tested directly; the rest through the real pipeline on small texts
+written for these tests (expected values worked out by hand from the text).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from miner.episodes.model import Episode
+from miner.episodes.timeline import (
+    DISCONTINUED,
+    FIRST_DOSE,
+    HELD,
+    RESUMED,
+    SCHEDULE_CHANGE,
+    Timeline,
+    duration_days,
+    find_periodicity,
+    interval_multiple,
+    successive_gaps,
+)
+from miner.extract import Extractor
+from miner.ingest.document import Page, SourceDocument
+
+
+def _patients(extractor: Extractor, text: str):  # type: ignore[no-untyped-def]
+    document = SourceDocument("inline", "inline.txt", text, [Page(1, 0, len(text))])
+    return extractor.extract(document).patients
+
+
+@pytest.mark.parametrize(("iso", "days"), [
+    ("P2M", 60), ("PT36H", 1.5), ("P2W", 14), ("P1Y", 365), ("P3D", 3), ("P", None), ("", None), (None, None),
+])
+def test_duration_days(iso: str | None, days: float | None) -> None:
+    assert duration_days(iso) == days
+
+
+def test_study_days_follow_the_cycle_length() -> None:
+    timeline = Timeline(cycle_length_days=28)
+    assert timeline.study_day(1, 2) == 2
+    assert timeline.study_day(None, 5) == 5
+    assert timeline.study_day(4, 1) == 85  # 3 x 28 + 1
+    assert Timeline().study_day(4, 1) is None  # cycle length unknown: no guess
+
+
+def test_day_of_date_counts_from_the_first_dose() -> None:
+    timeline = Timeline(first_dose_date="2024-03-04")
+    assert timeline.day_of_date("2024-03-04") == 1
+    assert timeline.day_of_date("2024-03-06") == 3
+    assert timeline.day_of_date("2024-03") is None  # month precision only
+    assert timeline.day_of_date("2024-02-01") is None  # before therapy
+
+
+@pytest.mark.parametrize(("recurrence", "dosing", "multiple"), [
+    ([7, 7], [7, 7], 1),
+    ([14, 14], [7, 7], 2),
+    ([28, 35], [28, 28], 1),
+    ([35, 40], [35, 35], 1),
+    ([10, 10], [7, 7], None),
+    ([21, 21], [7, 7], 3),
+])
+def test_interval_multiple(recurrence: list[float], dosing: list[float], multiple: int | None) -> None:
+    assert interval_multiple(recurrence, dosing) == multiple
+
+
+def test_successive_gaps() -> None:
+    assert successive_gaps([57, 71, 85, 71]) == [14, 14]
+
+
+def test_periodicity_from_the_same_offset_after_each_dose() -> None:
+    late = [Episode("late", hours_post_dose=[30, 30]), Episode("late", hours_post_dose=[28, 28]),
+            Episode("late", hours_post_dose=[32, 32])]
+    found = find_periodicity(late, stated_each_dose=[], recurrence=None, dosing=None, dosing_evidence=[])
+    assert found is not None and found.periodic and found.offset_hours == [28, 32]
+
+
+def test_no_periodicity_when_offsets_scatter() -> None:
+    late = [Episode("late", hours_post_dose=[6, 6]), Episode("late", hours_post_dose=[96, 96])]
+    assert find_periodicity(late, stated_each_dose=[], recurrence=None, dosing=None, dosing_evidence=[]) is None
+
+
+def test_interval_not_a_multiple_of_dosing_is_not_periodic() -> None:
+    late = [Episode("late"), Episode("late")]
+    found = find_periodicity(late, stated_each_dose=[], recurrence=[10, 10], dosing=[7, 7], dosing_evidence=[])
+    assert found is not None and not found.periodic
+
+
+# ------------------------------------------------------------------ through the pipeline
+
+def test_cycle_day_episodes_in_stated_cycles(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 58-year-old man with small cell lung cancer received tarlatamab in 28-day cycles, "
+            "every 2 weeks after the step-up phase. On C1D2 he had a temperature of 38.4 °C, "
+            "grade 1 CRS. The doses of cycle 2 were uneventful.\n\n"
+            "On C3D1 he developed fever of 38.9 °C about 20 hours after the dose. "
+            "On C3D15 fever of 39.1 °C recurred 22 hours after dosing. "
+            "On C4D1 he was again febrile (38.6 °C) 24 hours after the infusion. "
+            "Blood cultures were negative each time and the episodes were attributed to CRS.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late" and not e.summary]
+    assert [e.day_after_first_dose for e in late] == [57, 71, 85]
+    assert patient.recurrence_interval_days == [14, 14]
+    assert patient.hours_post_dose == [20, 24]
+    assert patient.periodicity is not None and patient.periodicity["periodic"] is True
+
+
+def test_dated_episodes_give_the_interval_and_dose_hours(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Mrs K, 71, started teclistamab on 2 January 2025 for myeloma. Weekly dosing continued "
+            "without events until the schedule was changed to every two weeks in April.\n\n"
+            "On 16 May 2025, the day after the dose of 15 May, she had fever to 38.8 °C. "
+            "On 30 May 2025 she again had fever (38.6 °C), one day after the dose of 29 May. "
+            "On 13 June 2025 the fever returned at 38.7 °C after the dose of 12 June. "
+            "Cultures and a respiratory viral panel were negative each time; we diagnosed "
+            "recurrent CRS.")
+    (patient,) = _patients(extractor, text)
+    assert patient.timeline is not None
+    kinds = [e["kind"] for e in patient.timeline["events"]]
+    assert kinds[0] == FIRST_DOSE and patient.timeline["first_dose_date"] == "2025-01-02"
+    assert SCHEDULE_CHANGE in kinds
+    late = [e for e in patient.episodes if e.phase == "late" and not e.summary]
+    assert [e.date for e in late] == ["2025-05-16", "2025-05-30", "2025-06-13"]
+    assert [e.day_after_first_dose for e in late] == [135, 149, 163]
+    assert patient.recurrence_interval_days == [14, 14]
+    assert patient.recurrence_interval_source == "dates"
+    third = late[2]
+    assert third.hours_post_dose == [24, 24] and third.hours_source == "dates"
+
+
+def test_hold_resume_and_discontinuation(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 66-year-old woman received elranatamab from 5 February 2024. Elranatamab was held "
+            "for pneumonia on 3 April 2024 and resumed on 24 April 2024. In July elranatamab was "
+            "permanently discontinued for progression.")
+    (patient,) = _patients(extractor, text)
+    assert patient.timeline is not None
+    events = [(e["kind"], e["date"]) for e in patient.timeline["events"]]
+    assert (HELD, "2024-04-03") in events
+    assert (RESUMED, "2024-04-24") in events
+    assert any(kind == DISCONTINUED for kind, _ in events)
+
+
+def test_fever_explained_by_a_later_positive_culture_is_not_crs(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 62-year-old man on weekly talquetamab had grade 1 CRS on C1D3.\n\n"
+            "In month 4 he presented with fever of 39.0 °C the day after a dose. Blood cultures "
+            "grew Klebsiella pneumoniae, and he was treated with meropenem.\n\n"
+            "No other febrile episodes occurred.")
+    (patient,) = _patients(extractor, text)
+    assert [e.phase for e in patient.episodes] == ["initial"]
+    assert len(patient.other_fevers) == 1
+    assert patient.hours_post_dose is None
+    assert patient.classification == "unlikely"
+
+
+def test_year_of_a_date_comes_from_the_narrative(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old man started epcoritamab on 6 November 2023. On 20 December he had fever "
+            "of 38.5 °C, 30 hours after the dose of 19 December; cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert late and late[0].date == "2023-12-20"
+    assert late[0].hours_post_dose == [30, 30]
