@@ -48,7 +48,7 @@ def extract(
 ) -> None:
     """Extract CRS episodes and patients from case-report PDFs and texts.
 
-    Writes patients.jsonl, patients.csv, episodes.csv, mentions.csv and manifest.csv into
+    Writes patients.jsonl, patients.csv, episodes.csv, timeline.csv, mentions.csv and manifest.csv into
     OUT. Every input appears in manifest.csv with status ok, failed or skipped and the
     reason. Exit code 0 when every document was read, 1 when any failed.
     """
@@ -91,7 +91,7 @@ def _summary(results: list[DocumentResult], counts: dict[str, int], out: Path) -
     console.print(f"ok {counts.get('ok', 0)}, failed {counts.get('failed', 0)}, skipped "
                   f"{counts.get('skipped', 0)}; probable {counts['probable']}, possible "
                   f"{counts['possible']}, unlikely {counts['unlikely']}. Output: {out}/ "
-                  "(patients.jsonl, patients.csv, episodes.csv, mentions.csv, manifest.csv)")
+                  "(patients.jsonl, patients.csv, episodes.csv, timeline.csv, mentions.csv, manifest.csv)")
 
 
 @app.command()

@@ -135,7 +135,7 @@ class Extractor:
         table_rows: list[TableRow] = []
         for table in document.tables:
             if is_patient_table(table):
-                table_rows.extend(read_patient_table(table, self.find_mentions))
+                table_rows.extend(read_patient_table(table, self.find_mentions, document.text))
         records: list[PatientRecord] = []
         single = len(segments) == 1 and segments[0].how == "single"
         if single and len(table_rows) >= 2:

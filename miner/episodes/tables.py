@@ -75,7 +75,7 @@ def is_patient_table(table: Table) -> bool:
                                                        "drug"))
 
 
-def read_patient_table(table: Table, find_mentions: MentionFinder) -> list[TableRow]:
+def read_patient_table(table: Table, find_mentions: MentionFinder, text: str = "") -> list[TableRow]:
     """Read each data row of a patient table into fields.
 
     Fields: ``age``, ``sex``, ``drugs``, ``first_crs`` (dict or the string "none"),
@@ -89,6 +89,9 @@ def read_patient_table(table: Table, find_mentions: MentionFinder) -> list[Table
     flat: list[str] = [cell for row in data_rows for cell in row]
     mentions = find_mentions(flat)
     position = 0
+    # cells are found in the document text, in reading order, so that evidence carries offsets
+    cursor = table.start if table.start is not None else -1
+    limit = table.end if table.end is not None else len(text)
     for row in data_rows:
         row_mentions = mentions[position : position + len(row)]
         position += len(row)
@@ -100,8 +103,16 @@ def read_patient_table(table: Table, find_mentions: MentionFinder) -> list[Table
                                                    strict=False):
             if kind is None or not cell.strip():
                 continue
-            out.cells[kind] = cell
-            out.evidence[kind] = Evidence(f"{head}: {cell}", -1, -1, table.page)
+            # a second column of the same kind ("Late episodes", then "Interval") keeps its
+            # own evidence under "kind:header"
+            key = kind if kind not in out.evidence else f"{kind}:{head.strip()}"
+            out.cells[key] = cell
+            found = text.find(cell.strip(), cursor, limit) if text and cursor >= 0 else -1
+            if found >= 0:
+                cursor = found + len(cell.strip())
+                out.evidence[key] = Evidence(text[found:cursor], found, cursor, table.page)
+            else:
+                out.evidence[key] = Evidence(f"{head}: {cell}", -1, -1, table.page)
             _read_cell(out, kind, cell, cell_mentions, head)
         rows.append(out)
     return rows
@@ -150,11 +161,13 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
             kind_of = m.value.get("kind")
             if kind_of == "interval" and m.value.get("interval_days"):
                 fields["recurrence_interval_days"] = list(m.value["interval_days"])
+                fields["interval_header"] = header.strip()
             elif kind_of == "elapsed" and interval_column and m.value.get("unit") in ("day", "week", "month"):
                 # a bare "21 d" under an "Interval" header is the interval
                 days = duration_days(m.value.get("duration"))
                 if days:
                     fields["recurrence_interval_days"] = [days, days]
+                    fields["interval_header"] = header.strip()
             elif kind_of == "post_dose" and m.value.get("hours"):
                 fields["hours_post_dose"] = list(m.value["hours"])
         if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every |the )?(?:\S+ ){0,6}doses?",
@@ -245,7 +258,10 @@ def merge_table_row(record: PatientRecord, row: TableRow) -> None:
                 disagree("recurrence_interval_days", record.recurrence_interval_days, interval)
             record.recurrence_interval_days = interval
             record.recurrence_interval_source = "table"
-            record.evidence["recurrence_interval_days"] = [row.evidence["recurrence"]]
+            cells = [e for k, e in row.evidence.items() if k.startswith("recurrence")]
+            stated_in = row.evidence.get(f"recurrence:{f.get('interval_header')}")
+            record.evidence["recurrence_interval_days"] = [stated_in] + [e for e in cells if e is not stated_in] \
+                if stated_in else cells
         elif record.recurrence_interval_days != interval:
             disagree("recurrence_interval_days", record.recurrence_interval_days, interval)
     hours = f.get("hours_post_dose")

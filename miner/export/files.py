@@ -1,4 +1,5 @@
-"""The run's output files: patients.jsonl, patients.csv, episodes.csv, mentions.csv, manifest.csv.
+"""The run's output files: patients.jsonl, patients.csv, episodes.csv, timeline.csv, mentions.csv,
+manifest.csv.
 
 Stable order and no timestamps inside the data, so that two runs on the same input give
 byte-identical files.
@@ -22,13 +23,19 @@ PATIENT_CSV_FIELDS = (
     "recurrence_interval_days_max", "recurrence_interval_source", "hours_post_dose_min",
     "hours_post_dose_max", "treatments", "infection_workup_negative", "documented_infection",
     "tocilizumab_response", "treatment_impact", "classification", "n_episodes", "n_late_episodes",
-    "criteria_version", "reasons",
+    "criteria_version", "reasons", "dosing_interval_days_min", "dosing_interval_days_max", "periodic",
+    "periodicity_basis",
 )
 EPISODE_CSV_FIELDS = (
     "doc_id", "patient_id", "episode", "phase", "onset_text", "cycle", "day",
     "day_after_first_dose", "hours_post_dose_min", "hours_post_dose_max", "grade", "grade_source",
     "max_temp_c", "treatments", "named_crs", "recurrent", "evidence_page", "evidence_start",
-    "evidence_end",
+    "evidence_end", "date", "day_source", "hours_source", "summary",
+)
+TIMELINE_CSV_FIELDS = (
+    "doc_id", "patient_id", "event", "kind", "day", "date", "cycle", "cycle_day",
+    "interval_days_min", "interval_days_max", "evidence_page", "evidence_start", "evidence_end",
+    "evidence_text",
 )
 MENTION_CSV_FIELDS = (
     "doc_id", "patient_id", "label", "text", "start", "end", "page", "norm", "value",
@@ -80,7 +87,29 @@ def patient_row(record: PatientRecord) -> dict[str, Any]:
         "n_late_episodes": sum(1 for e in record.episodes if e.phase == "late"),
         "criteria_version": _cell(record.criteria_version),
         "reasons": " | ".join(record.reasons),
+        "dosing_interval_days_min": _bound(record.dosing_interval_days, 0),
+        "dosing_interval_days_max": _bound(record.dosing_interval_days, 1),
+        "periodic": _cell(record.periodicity.get("periodic") if record.periodicity else None),
+        "periodicity_basis": _cell(record.periodicity.get("basis") if record.periodicity else None),
     }
+
+
+def timeline_rows(record: PatientRecord) -> list[dict[str, Any]]:
+    """One row per dose event of the patient's timeline (``timeline.csv``)."""
+    rows = []
+    for number, event in enumerate((record.timeline or {}).get("events", []), start=1):
+        evidence = event.get("evidence") or {}
+        rows.append({
+            "doc_id": record.doc_id, "patient_id": record.patient_id, "event": number,
+            "kind": event["kind"], "day": _cell(event.get("day")), "date": _cell(event.get("date")),
+            "cycle": _cell(event.get("cycle")), "cycle_day": _cell(event.get("cycle_day")),
+            "interval_days_min": _bound(event.get("interval_days"), 0),
+            "interval_days_max": _bound(event.get("interval_days"), 1),
+            "evidence_page": _cell(evidence.get("page")), "evidence_start": _cell(evidence.get("start")),
+            "evidence_end": _cell(evidence.get("end")),
+            "evidence_text": " ".join(str(evidence.get("text", "")).split())[:300],
+        })
+    return rows
 
 
 def patient_json(record: PatientRecord) -> dict[str, Any]:
@@ -107,13 +136,15 @@ def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str,
     with (out_dir / "patients.jsonl").open("w", encoding="utf-8", newline="\n") as jsonl, \
             (out_dir / "patients.csv").open("w", encoding="utf-8", newline="") as pcsv, \
             (out_dir / "episodes.csv").open("w", encoding="utf-8", newline="") as ecsv, \
+            (out_dir / "timeline.csv").open("w", encoding="utf-8", newline="") as tcsv, \
             (out_dir / "mentions.csv").open("w", encoding="utf-8", newline="") as mcsv, \
             (out_dir / "manifest.csv").open("w", encoding="utf-8", newline="") as man:
         pw = csv.DictWriter(pcsv, PATIENT_CSV_FIELDS)
         ew = csv.DictWriter(ecsv, EPISODE_CSV_FIELDS)
+        tw = csv.DictWriter(tcsv, TIMELINE_CSV_FIELDS)
         mw = csv.DictWriter(mcsv, MENTION_CSV_FIELDS)
         fw = csv.DictWriter(man, MANIFEST_FIELDS)
-        for writer in (pw, ew, mw, fw):
+        for writer in (pw, ew, tw, mw, fw):
             writer.writeheader()
         for result in ordered:
             counts[result.status] = counts.get(result.status, 0) + 1
@@ -143,7 +174,10 @@ def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str,
                         "evidence_page": _cell(first.page if first else None),
                         "evidence_start": _cell(first.start if first else None),
                         "evidence_end": _cell(first.end if first else None),
+                        "date": _cell(episode.date), "day_source": _cell(episode.day_source),
+                        "hours_source": _cell(episode.hours_source), "summary": _cell(episode.summary),
                     })
+                tw.writerows(timeline_rows(record))
             for mention in result.mentions:
                 counts["mentions"] += 1
                 mw.writerow({
