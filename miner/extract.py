@@ -128,7 +128,7 @@ class Extractor:
         result = DocumentResult(document.path, document.doc_id, "ok", mentions=mentions,
                                 pages=len(document.pages))
         builder = EpisodeBuilder(document.text, sentences, mentions, document.page_at,
-                                 document.doc_id)
+                                 document.doc_id, self.criteria)
         excluded = [(t.start, t.end) for t in document.tables if t.start is not None
                     and t.end is not None]
         segments = segment_patients(document.text, excluded)

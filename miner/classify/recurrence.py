@@ -51,13 +51,17 @@ def classify(record: PatientRecord, criteria: Criteria) -> PatientRecord:
         record.reasons = reasons + ["CRS only in the initial (step-up / cycle 1) phase; "
                                     "no episode after it."]
         return record
-    late_count = len(late)
+    late_count = len([e for e in late if not e.summary])
     recurring = any(e.recurrent for e in late) or late_count >= criteria.min_late_episodes
     named = any(e.named_crs for e in late)
-    dose_linked = any(e.hours_post_dose for e in late) or record.recurrence_interval_days
+    stated_link = any(e.hours_post_dose and e.hours_post_dose[0] <= criteria.max_hours_after_dose for e in late)
+    periodic = bool(record.periodicity and record.periodicity.get("periodic"))
+    dose_linked = stated_link or bool(record.recurrence_interval_days) or (
+        periodic and criteria.dose_locked_periodicity_links_fever)
     reasons.append(
         ("Recurrent late episodes" if recurring else "A single late episode")
         + (" named CRS" if named else " of fever")
+        + (f" ({late_count} placed on the dose timeline)" if late_count >= 2 else "")
         + _cite(late[0].evidence) + "."
     )
     if record.recurrence_interval_days:
@@ -68,7 +72,14 @@ def classify(record: PatientRecord, criteria: Criteria) -> PatientRecord:
     if record.hours_post_dose:
         low, high = record.hours_post_dose
         span = f"{low:g}" if low == high else f"{low:g}-{high:g}"
-        reasons.append(f"Onset {span} h after the dose.")
+        limit = "" if low <= criteria.max_hours_after_dose else \
+            f", later than the {criteria.max_hours_after_dose:g} h that links a fever to a dose"
+        reasons.append(f"Onset {span} h after the dose{limit}{_cite(record.evidence.get('hours_post_dose', []))}.")
+    if record.periodicity:
+        p = record.periodicity
+        evidence = [Evidence(**e) for e in p.get("evidence", [])]
+        reasons.append(("Dose-locked periodicity: " if p.get("periodic") else "Not dose-locked: ")
+                       + str(p.get("basis")) + _cite(evidence) + ".")
     excluded = False
     if record.infection_workup_negative:
         excluded = True
@@ -85,16 +96,32 @@ def classify(record: PatientRecord, criteria: Criteria) -> PatientRecord:
         reasons.append("Episodes responded to IL-6 blockade (tocilizumab).")
         excluded = excluded or named
     if record.documented_infection:
+        keeps = criteria.coexisting_infection_keeps_probable and (excluded or named)
         reasons.append("Coexisting documented infection during therapy"
                        f"{_cite(record.evidence.get('documented_infection', []))}; "
-                       + ("other episodes had no infectious source." if excluded or named
+                       + ("other episodes had no infectious source." if keeps
                           else "it may explain the fevers."))
-    if recurring and (named or dose_linked) and (excluded or (named and not record.documented_infection)):
+        if not criteria.coexisting_infection_keeps_probable:
+            excluded = False
+    if record.other_fevers:
+        reasons.append(f"{len(record.other_fevers)} fever(s) explained by a documented infection are not counted"
+                       + _cite([Evidence(**record.other_fevers[0]["evidence"][-1])]) + ".")
+    alternatives = [a for a in record.alternatives if a["name"] in criteria.alternatives]
+    for alternative in alternatives:
+        reasons.append(f"Alternative explanation named: {alternative['name']}"
+                       + _cite([Evidence(**alternative["evidence"])]) + ".")
+    if recurring and (named or dose_linked) and excluded and not alternatives:
         record.classification = PROBABLE
+    elif recurring and named and not record.documented_infection and not alternatives:
+        record.classification = PROBABLE
+        reasons.append("No infection is documented and the text calls the episodes CRS.")
+    elif alternatives and not named:
+        record.classification = UNLIKELY
+        reasons.append("The late fevers are attributed to an alternative cause and never called CRS.")
     elif recurring and (named or dose_linked):
         record.classification = POSSIBLE
-        reasons.append("Infection is not excluded: no negative work-up or response to "
-                       "tocilizumab is reported.")
+        reasons.append("At most possible: an alternative explanation is named." if alternatives else
+                       "Infection is not excluded: no negative work-up or response to tocilizumab is reported.")
     elif named or dose_linked:
         record.classification = POSSIBLE
         reasons.append("Only one late episode; recurrence is not shown.")

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from miner.classify.criteria import Criteria, load_criteria
 from miner.episodes import cues
 from miner.episodes.model import Episode, Evidence, Mention, PatientRecord, Sentence
 from miner.episodes.timeline import (
@@ -37,6 +38,7 @@ from miner.episodes.timeline import (
     successive_gaps,
 )
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
+from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
 
 _AGE_SEX = re.compile(
@@ -173,7 +175,9 @@ class EpisodeBuilder:
     """Builds one patient's record from the document's sentences and mentions."""
 
     def __init__(self, text: str, sentences: list[Sentence], mentions: list[Mention],
-                 page_at: PageLookup | None = None, doc_id: str = "") -> None:
+                 page_at: PageLookup | None = None, doc_id: str = "",
+                 criteria: Criteria | None = None) -> None:
+        self.criteria = criteria or load_criteria()
         self.text = text
         self.sentences = sentences
         self.mentions = mentions
@@ -217,8 +221,25 @@ class EpisodeBuilder:
         if timeline.events:
             record.timeline = timeline.to_dict()
         self._infection(record, sentences, by_sentence)
+        self._alternatives(record, sentences)
         self._impact(record, sentences, by_sentence)
         return record
+
+    def _alternatives(self, record: PatientRecord, sentences: list[Sentence]) -> None:
+        """Alternative explanations the text gives for the fevers ("the fever was attributed
+        to a tumour flare"), not those it denies ("did not meet criteria for HLH")."""
+        for sentence in sentences:
+            for name, pattern in cues.ALTERNATIVES:
+                for match in pattern.finditer(sentence.text):
+                    before, after = sentence.text[: match.start()], sentence.text[match.end():]
+                    if cues.ALTERNATIVE_DENIED.search(before) or cues.ALTERNATIVE_DENIED_AFTER.search(after):
+                        continue
+                    if not (cues.CRS_ATTRIBUTION.search(sentence.text) or cues.OTHER_EVENT.search(sentence.text)):
+                        continue
+                    start = sentence.start + match.start()
+                    record.alternatives.append({"name": name, "evidence": self.sentence_evidence(sentence).to_dict(),
+                                                "start": start, "end": sentence.start + match.end()})
+                    break
 
     # -- timeline ------------------------------------------------------------------------
     def _dosing_intervals(self, sentences: list[Sentence],
@@ -311,14 +332,19 @@ class EpisodeBuilder:
         for position, sentence in enumerate(sentences):
             mentions = by_sentence[sentence.index]
             crs = self._named_crs(mentions)
-            fever = [m for m in mentions if m.label == FEVER and m.is_asserted]
+            fever = [m for m in mentions if m.label == FEVER and m.is_asserted
+                     and not (m.value and m.value.get("temp_c") is not None
+                              and float(m.value["temp_c"]) < self.criteria.fever_threshold_c)]
+            if not fever and self.criteria.fever_threshold_c < FEVER_THRESHOLD_C:
+                fever = self._low_fevers(sentence)
+                mentions = mentions + fever
             if not crs and not fever:
                 continue
             if _LITERATURE.search(sentence.text) and not _THIS_PATIENT.search(sentence.text):
                 continue  # "CRS occurred in about half of patients in DeLLphi-301"
             if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
                 continue
-            if not crs:
+            if not crs and self.criteria.exclude_infection_explained:
                 blamed = self._blamed_on_infection(sentences, position, by_sentence)
                 if blamed is not None:
                     # "fever of 38.9 °C two days after a weekly dose. SARS-CoV-2 PCR was
@@ -332,6 +358,15 @@ class EpisodeBuilder:
             phase = self._phase(sentence, mentions, events, timeline)
             events.append(_Event(sentence, phase, bool(crs), mentions))
         return events
+
+    def _low_fevers(self, sentence: Sentence) -> list[Mention]:
+        """Temperatures between the criteria's lower fever threshold and 38.0 °C (which the
+        pipeline does not tag as FEVER), as fever mentions of this sentence."""
+        return [Mention(FEVER, t.text, sentence.start + t.start, sentence.start + t.end, norm="fever",
+                        value={"temp_c": t.celsius, "scale": t.scale}, sentence=sentence.index,
+                        rule_id="fever.criteria_threshold")
+                for t in find_temperatures(sentence.text)
+                if self.criteria.fever_threshold_c <= t.celsius < FEVER_THRESHOLD_C]
 
     def _named_crs(self, mentions: list[Mention]) -> list[Mention]:
         return [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain
@@ -362,8 +397,10 @@ class EpisodeBuilder:
 
     def _fever_explained(self, sentence: Sentence, mentions: list[Mention]) -> bool:
         """A fever the same sentence blames on an infection or neutropenia."""
-        if _NEUTROPENIC.search(sentence.text):
+        if self.criteria.exclude_neutropenic_fever and _NEUTROPENIC.search(sentence.text):
             return True
+        if not self.criteria.exclude_infection_explained:
+            return False
         infections = [m for m in mentions if m.label == INFECTION and m.is_asserted]
         if not infections:
             return False
@@ -383,7 +420,7 @@ class EpisodeBuilder:
                 day = m.value.get("day")
                 if _BEYOND.search(self.text[max(0, m.start - 12) : m.start]):
                     late += 1  # "beyond cycle 1", "after C1"
-                elif cycle == 1 or (cycle is None and day is not None and day <= 7):
+                elif cycle == 1 or (cycle is None and day is not None and day <= self.criteria.initial_phase_max_day):
                     initial += 2
                 elif cycle is not None and cycle >= 2:
                     late += 2
@@ -392,15 +429,16 @@ class EpisodeBuilder:
             elif kind == "date" and timeline is not None:
                 # a dated event: its study day against the first-dose date (cycle 1 = 28 days)
                 day = timeline.day_of_date(m.value.get("date"))
-                if day is not None and day <= 7:
+                if day is not None and day <= self.criteria.initial_phase_max_day:
                     initial += 2
-                elif day is not None and day > 28:
+                elif day is not None:
                     late += 2
         if initial > late:
             return "initial"
         if late > initial:
             return "late"
-        if events and sentence.index - events[-1].sentence.index <= 2:
+        if events and sentence.index - events[-1].sentence.index <= 2 and \
+                "\n\n" not in self.text[events[-1].sentence.end - 1 : sentence.start + 1]:
             return events[-1].phase  # "This was graded as grade 1 CRS": the same episode
         return "late" if events else "initial"
 

@@ -21,7 +21,8 @@ LATE_PHASE = re.compile(
     r"periodic\w*|thereafter|ongoing|throughout|re-?emerg\w*|return\w*|persist\w*|"
     r"(?:cycle|C)\s?(?:[2-9]|\d\d)\b|C(?:[2-9]|\d\d)\s?D\d|months? (?:later|after|into)|"
     r"beyond|after (?:transition|recovery)|regular intervals|predictabl\w*|monthly|weekly|"
-    r"biweekly|fortnightly|consecutive|q\d{1,2}w|every (?:two|three|four|2|3|4) weeks|"
+    r"biweekly|fortnightly|consecutive|months? (?:[2-9]|\d\d)\b|(?:second|third|fourth|fifth|sixth) month|"
+    r"q\d{1,2}w|every (?:two|three|four|2|3|4) weeks|"
     r"each (?:dose|infusion|injection|administration))",
     re.IGNORECASE,
 )
@@ -113,3 +114,22 @@ NOT_AN_EPISODE = re.compile(
     r"mitigation|prevention)\b",
     re.IGNORECASE,
 )
+
+# Alternative explanations of late fever (criteria [classification] alternatives); each
+# counts only when the sentence attributes the fever to it and does not deny it.
+ALTERNATIVES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("HLH/MAS", re.compile(r"\b(?:HLH|ha?emophagocytic lymphohistiocytosis|macrophage activation syndrome|"
+                           r"MAS)\b", re.IGNORECASE)),
+    ("tumour flare", re.compile(r"\btumou?r flare\b|\bflare reaction\b|\bpseudo-?progression\b", re.IGNORECASE)),
+    ("drug fever", re.compile(r"\bdrug[- ](?:induced |related )?fevers?\b", re.IGNORECASE)),
+    ("infusion reaction", re.compile(r"\binfusion[- ](?:related |associated )?reactions?\b|\bIRRs?\b",
+                                     re.IGNORECASE)),
+)
+ALTERNATIVE_DENIED = re.compile(
+    r"\b(?:no|not|without|nor|neither|ruled out|excluded|exclude|unlikely|rather than|instead of|"
+    r"did not (?:meet|fulfil|fulfill)|distinguish\w*|differential|versus|vs\.?|or)\b[^.;:]{0,50}$",
+    re.IGNORECASE,
+)
+ALTERNATIVE_DENIED_AFTER = re.compile(r"^[^.;]{0,30}\b(?:was|were|is|are) (?:\w+ ){0,2}(?:ruled out|excluded|"
+                                      r"unlikely|not (?:supported|present|found))\b",
+                                      re.IGNORECASE)

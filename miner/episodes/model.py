@@ -119,6 +119,7 @@ class PatientRecord:
     timeline: dict[str, Any] | None = None  # dose events: see miner/episodes/timeline.py
     periodicity: dict[str, Any] | None = None  # dose-locked late episodes, with evidence
     other_fevers: list[dict[str, Any]] = field(default_factory=list)  # fevers explained by infection
+    alternatives: list[dict[str, Any]] = field(default_factory=list)  # "attributed to a tumour flare"
     sources: dict[str, str] = field(default_factory=dict)
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     segment: dict[str, Any] = field(default_factory=dict)
