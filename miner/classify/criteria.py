@@ -77,6 +77,29 @@ class Criteria:
         return cls(version=str(data["version"]), title=str(data.get("title", "")), path=str(path), **values)
 
 
+def describe_criteria(criteria: Criteria) -> list[tuple[str, str, str, str]]:
+    """``(section, key, value, explanation)`` for each setting, the explanation taken from
+    the comment lines just above the key in the TOML file (what `miner criteria` prints)."""
+    rows: list[tuple[str, str, str, str]] = []
+    section, comment = "", []
+    for line in Path(criteria.path).read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comment.append(stripped.lstrip("#").strip())
+        elif stripped.startswith("[") and stripped.endswith("]"):
+            section, comment = stripped.strip("[]"), []
+        elif "=" in stripped and section:
+            key = stripped.split("=", 1)[0].strip()
+            value = getattr(criteria, key, stripped.split("=", 1)[1].strip())
+            shown = ", ".join(value) if isinstance(value, tuple) else str(value).lower() \
+                if isinstance(value, bool) else str(value)
+            rows.append((section, key, shown, " ".join(comment)))
+            comment = []
+        elif not stripped:
+            comment = comment if section else []
+    return rows
+
+
 def load_criteria(path: Path | None = None) -> Criteria:
     """The criteria in force: ``path`` or the packaged default file."""
     return Criteria.from_toml(path or pattern_file("criteria", "recurrent_late_crs.toml"))

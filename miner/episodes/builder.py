@@ -37,6 +37,7 @@ from miner.episodes.timeline import (
     place_episode,
     successive_gaps,
 )
+from miner.grading import derive_from_text, grade_disagreement
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
 from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
@@ -75,6 +76,8 @@ _LITERATURE = re.compile(
     re.IGNORECASE)
 _THIS_PATIENT = re.compile(r"\b(?:he|she|his|her|our patient|the patient|this patient|him)\b", re.IGNORECASE)
 _BEYOND = re.compile(r"\b(?:beyond|after|past|following|since)\s+$", re.IGNORECASE)
+_ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethasone", "methylprednisolone",
+                           "prednisone", "prednisolone", "hydrocortisone", "corticosteroids"})
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
 _NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b",
                          re.IGNORECASE)
@@ -452,6 +455,7 @@ class EpisodeBuilder:
         last_late: tuple[int, Episode] | None = None
         last_event_index = -10
         position = {s.index: i for i, s in enumerate(sentences)}
+        passages: dict[int, list[Sentence]] = {}  # the sentences of each episode, for its ASTCT grade
         for event in events:
             grade, scale = self._grade(event.mentions)
             where = self._onset_position(event.mentions)
@@ -501,18 +505,25 @@ class EpisodeBuilder:
                         episode.hours_source = "stated"
                         episode.evidence.append(self.evidence(m.start, m.end))
             self._fill(episode, event, grade, scale)
+            passage = passages.setdefault(id(episode), [])
+            passage.extend(s for s in (lead, event.sentence) if s is not None)
             last_event_index = position[event.sentence.index]
             # management sentences that follow the event
-            for follower in sentences[last_event_index + 1 : last_event_index + 5]:
+            for follower in sentences[last_event_index + 1 : last_event_index + 9]:  # to the paragraph end
                 if any(e.sentence.index == follower.index for e in events):
+                    break
+                if "\n\n" in self.text[sentences[position[follower.index] - 1].end - 1 : follower.start + 1]:
                     break
                 mentions = by_sentence[follower.index]
                 if cues.OTHER_EVENT.search(follower.text) and not any(
                         m.label in (CRS, FEVER) for m in mentions):
                     break
+                passage.append(follower)
                 if not cues.MANAGEMENT.search(follower.text):
                     continue
                 self._add_treatments(episode, follower, mentions)
+        for episode in episodes:
+            self._derive_grade(episode, passages.get(id(episode), []))
         placed_late = [e for e in placed.values()]
         if pattern is not None and len(placed_late) >= 2:
             pattern.summary = True
@@ -521,11 +532,38 @@ class EpisodeBuilder:
             for name in episode.treatments:
                 if name not in record.treatments:
                     record.treatments.append(name)
-        if initial is not None and initial.named_crs:
+        linked = initial is not None and bool(initial.hours_post_dose) and \
+            initial.hours_post_dose[0] <= self.criteria.max_hours_after_dose  # type: ignore[index]
+        if initial is not None and (initial.named_crs or linked):
             record.first_crs = {"cycle": initial.cycle or (1 if initial.day else None),
                                 "day": initial.day, "grade": initial.grade}
         grades = [e.grade for e in episodes if e.grade is not None]
         record.max_grade = max(grades) if grades else None
+
+    def _derive_grade(self, episode: Episode, passage: list[Sentence]) -> None:
+        """The ASTCT 2019 grade from the episode's sentences, beside the stated one.
+
+        The stated grade wins; the derived one fills in when none is stated. A disagreement
+        with a stated ASTCT (or unnamed) grade is recorded, not resolved.
+        """
+        if not passage:
+            return
+        ordered = sorted({s.start: s for s in passage}.values(), key=lambda s: s.start)
+        text = " ".join(s.text.strip() for s in ordered)
+        anticytokine = any(t in _ANTICYTOKINE for t in episode.treatments)
+        fever = episode.max_temp_c is not None or episode.named_crs or None
+        derived = derive_from_text(text, fever=fever, anticytokine_given=anticytokine)
+        episode.derived_grade = derived.grade
+        episode.derived_reasons = list(derived.reasons)
+        if episode.grade is not None:
+            episode.stated_grade = episode.grade
+            episode.grade_scale = episode.grade_scale or "unstated"
+            if episode.grade_scale in ("ASTCT", "unstated"):
+                episode.grade_disagreement = grade_disagreement(episode.grade, derived.grade)
+        elif derived.grade is not None:
+            episode.grade = derived.grade
+            episode.grade_source = "derived"
+            episode.grade_scale = "ASTCT"
 
     def _position_before(self, sentences: list[Sentence], at: int, by_sentence: dict[int, list[Mention]],
                          events: list[_Event]) -> tuple[tuple[Any, ...] | None, Sentence | None]:

@@ -72,7 +72,11 @@ class Episode:
     day: int | None = None
     grade: int | None = None
     grade_source: str | None = None  # "stated" or "derived"
-    grade_scale: str | None = None
+    grade_scale: str | None = None  # of the stated grade: "ASTCT", "Lee 2014", "CTCAE v4", ... or "unstated"
+    stated_grade: int | None = None
+    derived_grade: int | None = None  # ASTCT 2019, from fever, hypotension and oxygen in the text
+    derived_reasons: list[str] = field(default_factory=list)
+    grade_disagreement: str | None = None
     max_temp_c: float | None = None
     treatments: list[str] = field(default_factory=list)
     named_crs: bool = False  # the text calls it CRS (not only fever)

@@ -16,6 +16,7 @@ from typing import Any
 from miner.episodes.builder import find_age_sex
 from miner.episodes.model import Episode, Evidence, Mention, PatientRecord
 from miner.episodes.timeline import duration_days
+from miner.grading import derive_from_text
 from miner.ingest.document import Table
 from miner.labels import CRS, DRUG, GRADE, INFECTION, TIMING, TREATMENT
 
@@ -173,6 +174,11 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
         if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every |the )?(?:\S+ ){0,6}doses?",
                      cell, re.I):
             fields["dose_linked"] = True
+        if "late_grade" not in fields and not interval_column:
+            # "4 episodes of fever <= 38.3 °C ...; no hypotension or hypoxia": ASTCT grade 1
+            derived = derive_from_text(cell)
+            if derived.grade is not None:
+                fields["late_derived_grade"] = derived.grade
     elif kind == "management":
         treatments = [m.norm for m in mentions if m.label == TREATMENT and m.norm
                       and not m.is_negated]
@@ -287,7 +293,10 @@ def merge_table_row(record: PatientRecord, row: TableRow) -> None:
     late_grade = f.get("late_grade")
     for episode in record.episodes:
         if episode.phase == "late" and episode.grade is None and late_grade:
-            episode.grade, episode.grade_source = late_grade, "stated"
+            episode.grade, episode.grade_source, episode.stated_grade = late_grade, "stated", late_grade
+        elif episode.phase == "late" and episode.grade is None and f.get("late_derived_grade"):
+            episode.grade, episode.grade_source = f["late_derived_grade"], "derived"
+            episode.derived_grade, episode.grade_scale = f["late_derived_grade"], "ASTCT"
     if f.get("infection_workup_negative") is not None and record.infection_workup_negative is None:
         record.infection_workup_negative = f["infection_workup_negative"]
     if f.get("infection_workup_some_negative") and record.infection_workup_some_negative is None:

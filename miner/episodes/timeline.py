@@ -151,8 +151,11 @@ class Timeline:
 
     def schedule_before(self, position: int) -> DoseEvent | None:
         """The dosing schedule stated last before a document offset."""
-        before = [e for e in self.schedules() if e.evidence and e.evidence.start <= position]
-        return before[-1] if before else (self.schedules() or [None])[0]
+        schedules = self.schedules()
+        before = [e for e in schedules if e.evidence and e.evidence.start <= position]
+        if before:
+            return before[-1]
+        return schedules[0] if schedules else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"first_dose_date": self.first_dose_date, "cycle_length_days": self.cycle_length_days,
