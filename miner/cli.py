@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -98,13 +99,28 @@ def _summary(results: list[DocumentResult], counts: dict[str, int], out: Path) -
 def criteria(
     path: Annotated[Path | None, typer.Option(help="Criteria TOML to show (default: the one "
                                               "in force).")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Also print the TOML file as written.")] = False,
 ) -> None:
-    """Print the recurrence criteria in force and their version."""
-    from miner.classify.criteria import load_criteria
+    """Print the recurrence criteria in force, their version and what each setting means.
 
-    crit = load_criteria(path)
-    Console().print(f"[bold]{crit.title}[/bold]\nversion {crit.version}\nfile {crit.path}\n")
-    Console().print(Path(crit.path).read_text(encoding="utf-8"), markup=False, highlight=False)
+    Every output records the version it used (patients.jsonl `criteria_version`). To change
+    a setting, copy the file, edit it, bump `version` and pass it to `miner extract --criteria`.
+    """
+    from miner.classify.criteria import describe_criteria, load_criteria
+
+    try:
+        crit = load_criteria(path)
+    except ValueError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(code=2) from err
+    table = Table(title=f"{crit.title}\nversion {crit.version} ({crit.path})", show_lines=True)
+    for column in ("section", "setting", "value", "meaning"):
+        table.add_column(column, overflow="fold")
+    for section, key, value, meaning in describe_criteria(crit):
+        table.add_row(section, key, value, meaning)
+    Console().print(table)
+    if raw:
+        Console().print(Path(crit.path).read_text(encoding="utf-8"), markup=False, highlight=False)
 
 
 @app.command()
@@ -125,6 +141,160 @@ def show(
                         f"{record['classification']}")
         for reason in record["reasons"]:
             Console().print(f"  - {reason}", markup=False, highlight=False)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", "-g", help="Folder searched recursively for gold: "
+                                       "*.gold.json / gold.json (patient level) and *.mentions.json "
+                                       "(mention level).")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Documents to extract and score (default: the "
+                                                      "documents beside the gold files). Ignored with --pred.")]
+    = None,
+    pred: Annotated[Path | None, typer.Option("--pred", "-p", help="An output folder of `miner extract` to "
+                                              "score instead of extracting now.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where evaluation.json (and, without --pred, "
+                                      "predictions/) are written.")] = Path("evaluation"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print evaluation.json to standard output "
+                                          "instead of tables.")] = False,
+) -> None:
+    """Score miner against gold annotations and write OUT/evaluation.json.
+
+    Mentions: precision, recall and F1 per label, strict (same span) and lenient (overlapping span).
+
+    Also: timing normalization and assertion accuracy, episode matching, patient-field accuracy.
+
+    The "probable" flag: sensitivity, specificity and PPV with Wilson 95% intervals.
+
+    Mention gold exists for .txt/.md documents only; see corpora/GUIDELINES.md.
+
+    Example: miner evaluate --gold corpora/case-reports/dev --out /tmp/eval
+    """
+    from miner.evaluate.mentions import GoldFormatError
+    from miner.evaluate.run import run_evaluate
+
+    try:
+        with Progress(TextColumn("[bold]extract"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[name]}"), console=console, transient=True,
+                      disable=pred is not None) as progress:
+            task = progress.add_task("extract", total=None, name="")
+            report = run_evaluate(gold, paths, pred, out,
+                                  on_progress=lambda r: progress.update(task, advance=1, name=r.doc_id))
+    except (GoldFormatError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=2) from err
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_evaluation(report.to_dict())
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"Written: {out / 'evaluation.json'}")
+
+
+def _ci(p: dict) -> str:  # type: ignore[type-arg]
+    if p["value"] is None:
+        return "- (0/0)"
+    return f"{p['value']:.3f} ({p['ci95'][0]:.3f}-{p['ci95'][1]:.3f}) {p['successes']}/{p['total']}"
+
+
+def _print_evaluation(data: dict) -> None:  # type: ignore[type-arg]
+    """The evaluation as rich tables (stdout)."""
+    screen = Console()
+    mentions = data["mentions"]
+    if mentions:
+        table = Table(title="Mentions (strict: exact span; lenient: overlapping span, one to one)",
+                      box=box.SIMPLE_HEAD)
+        for column in ("label", "gold", "pred", "strict\nP", "strict\nR", "strict\nF1", "lenient\nP",
+                       "lenient\nR", "lenient\nF1"):
+            table.add_column(column, justify="left" if column == "label" else "right")
+        rows = [*mentions["by_label"].items(), ("micro", mentions["micro"])]
+        for label, scores in rows:
+            s, le = scores["strict"], scores["lenient"]
+            table.add_row(label, str(s["tp"] + s["fn"]), str(s["tp"] + s["fp"]),
+                          *(f"{x[k]:.3f}" for x in (s, le) for k in ("precision", "recall", "f1")),
+                          end_section=label == list(mentions["by_label"])[-1])
+        screen.print(table)
+        extra = Table(title="Mention values (over lenient matches)")
+        for column in ("measure", "accuracy", "correct/total"):
+            extra.add_column(column)
+        def ratio_row(name: str, r: dict) -> None:  # type: ignore[type-arg]
+            extra.add_row(name, "-" if r["accuracy"] is None else f"{r['accuracy']:.3f}",
+                          f"{r['correct']}/{r['total']}")
+        ratio_row("timing normalization", mentions["timing_normalization"])
+        for label, r in mentions["value_accuracy"].items():
+            if label != "TIMING":
+                ratio_row(f"{label} value", r)
+        for label, r in mentions["norm_accuracy"].items():
+            ratio_row(f"{label} norm", r)
+        ratio_row("assertion", mentions["assertion_accuracy"])
+        screen.print(extra)
+    episodes = data["episodes"]
+    table = Table(title=f"Episodes: {episodes['matched']} matched of {episodes['gold']} gold and "
+                  f"{episodes['predicted']} predicted (same phase, in order, onset ±1 day or ±6 h)")
+    table.add_column("measure")
+    table.add_column("value (Wilson 95% CI) k/n")
+    for name in ("precision", "recall", "grade_accuracy", "treatment_set_accuracy"):
+        table.add_row(name.replace("_", " "), _ci(episodes[name]))
+    screen.print(table)
+    patients = data["patients"]
+    table = Table(title=f"Patient fields ({patients['matched']} of {patients['gold_patients']} gold "
+                  f"patients matched, {patients['predicted_patients']} predicted)")
+    table.add_column("field")
+    table.add_column("accuracy (95% CI) correct/total")
+    for name, p in patients["by_field"].items():
+        table.add_row(name, _ci(p))
+    table.add_row("all fields", _ci(patients["field_accuracy"]), end_section=True)
+    screen.print(table)
+    probable = data["probable"]
+    table = Table(title=f"'probable' flag: TP {probable['tp']}, FP {probable['fp']}, FN {probable['fn']}, "
+                  f"TN {probable['tn']}")
+    table.add_column("measure")
+    table.add_column("value (Wilson 95% CI) k/n")
+    for name in ("sensitivity", "specificity", "ppv", "npv"):
+        table.add_row(name.upper() if name in ("ppv", "npv") else name, _ci(probable[name]))
+    screen.print(table)
+
+
+@app.command("import-gold")
+def import_gold(
+    source: Annotated[Path, typer.Argument(help="brat: a folder of .ann/.txt pairs or one .ann file; "
+                                           "jsonl: a Prodigy or Doccano JSONL export.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the <doc_id>.mentions.json files.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="brat or jsonl.")] = "brat",
+    label_map: Annotated[Path | None, typer.Option("--label-map", help="JSON object mapping the tool's "
+                                                   "label names to miner's (null drops a label).")] = None,
+) -> None:
+    """Convert brat or Prodigy/Doccano JSONL annotations into gold files (<doc_id>.mentions.json).
+
+    Assertions come from brat attributes (Negated, Hypothetical, Historical, Family, Uncertain).
+
+    Everything else is "present". Put each output beside its document, then run `miner evaluate`.
+    """
+    from miner.evaluate.importers import (
+        GoldImportError,
+        import_brat,
+        import_jsonl,
+        load_label_map,
+        write_gold_documents,
+    )
+
+    if fmt not in ("brat", "jsonl"):
+        console.print(f"[red]error[/red]: --format must be brat or jsonl, not {fmt!r}")
+        raise typer.Exit(code=2)
+    try:
+        mapping = load_label_map(label_map) if label_map else None
+        result = import_brat(source, mapping) if fmt == "brat" else import_jsonl(source, mapping)
+    except (GoldImportError, OSError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=2) from err
+    written = write_gold_documents(result.documents, out)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    ignored = ", ".join(f"{n} {kind}" for kind, n in sorted(result.ignored.items()))
+    console.print(f"{len(written)} gold files written to {out}/ "
+                  f"({sum(len(d.mentions) for d in result.documents)} mentions)"
+                  + (f"; ignored: {ignored}" if ignored else ""))
 
 
 if __name__ == "__main__":
