@@ -112,9 +112,6 @@ def classify(record: PatientRecord, criteria: Criteria) -> PatientRecord:
                        + _cite([Evidence(**alternative["evidence"])]) + ".")
     if recurring and (named or dose_linked) and excluded and not alternatives:
         record.classification = PROBABLE
-    elif recurring and named and not record.documented_infection and not alternatives:
-        record.classification = PROBABLE
-        reasons.append("No infection is documented and the text calls the episodes CRS.")
     elif alternatives and not named:
         record.classification = UNLIKELY
         reasons.append("The late fevers are attributed to an alternative cause and never called CRS.")
