@@ -96,7 +96,7 @@ _GRADE = re.compile(
       \b(?:grade|gr\.?)\s*(?:≥|>=|>|of\s)?\s*(?P<a>{_GRADE_NUM})\b
         (?:\s*(?:-|–|—|to|/|or)\s*(?:grade\s*)?(?P<b>{_GRADE_NUM})\b)?
         (?P<plus>\s*(?:or\s(?:higher|greater|above)|\+))?
-      |\bG(?P<g>[0-5])\b(?![-/]?\s?(?:CSF|P\d))
+      |\bG(?P<g>[0-5])(?:\s*[-–]\s*(?P<g2>[0-5])\b)?\b(?![-/]?\s?(?:CSF|P\d))
       |\b(?P<lowhigh>low|high)[-\s]grade\b
     )
     """,
@@ -124,6 +124,31 @@ def _grade_value(token: str | None) -> int | None:
     return int(token) if token.isdigit() else _ROMAN.get(token)
 
 
+# what a CRS grade may be followed by; any other word names another toxicity or a disease
+# ("grade 2 dysgeusia", "grade 1 fatigue", "grade 2 follicular lymphoma", "grade 3A FL")
+_CRS_GRADE_FOLLOWERS = re.compile(
+    r"[ ]*(?:[\t|\n]|$)|\s*(?:$|[),.;:/\]]|\(|(?:crs|cytokine|cyto|fevers?|febrile|episodes?|events?|reactions?|"
+    r"toxicity|by|per|"
+    r"according|and|or|in|on|at|after|with|during|that|which|was|were|is|despite|requir\w*|treated|managed|"
+    r"resolv\w*|astct|lee|ctcae|asbmt|only|each|all|both|no|not|without|twice|again|recurr\w*|"
+    r"occurr\w*|then|but|due|symptoms?|syndrome|case|patients?|pts?)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_crs_grade(text: str, grade: Grade) -> bool:
+    """Whether a grade expression can be a CRS grade (annotation guidelines, GRADE): not
+    "low grade"/"high-grade", and not followed by another toxicity or a disease.
+
+    >>> [is_crs_grade(t, g) for t in ("grade 2 CRS", "grade 1 fatigue", "mostly G1-2 and")
+    ...  for g in find_grades(t)]
+    [True, False, True]
+    """
+    if grade.qualitative:
+        return False
+    return bool(_CRS_GRADE_FOLLOWERS.match(text, grade.end))
+
+
 def find_grades(text: str) -> list[Grade]:
     """Find grade expressions: "grade 2", "Grade II", "gr 1", "G2", "grade 1-2", "low-grade".
 
@@ -146,7 +171,7 @@ def find_grades(text: str) -> list[Grade]:
             )
             continue
         low = _grade_value(match.group("a") or match.group("g"))
-        high = _grade_value(match.group("b")) or low
+        high = _grade_value(match.group("b") or match.group("g2")) or low
         if match.group("plus") and low is not None:
             high = 4
         if low is None or high is None:

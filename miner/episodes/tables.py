@@ -19,6 +19,7 @@ from miner.episodes.timeline import duration_days
 from miner.grading import derive_from_text
 from miner.ingest.document import Table
 from miner.labels import CRS, DRUG, GRADE, INFECTION, TIMING, TREATMENT
+from miner.temporal import find_time_expressions
 
 MentionFinder = Callable[[list[str]], list[list[Mention]]]
 
@@ -152,6 +153,14 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
             fields["first_treatments"] = list(dict.fromkeys(treatments))
     elif kind == "recurrence":
         interval_column = bool(_INTERVAL_HEADER.search(header))
+        if interval_column:
+            # a bare "21 d" under an "Interval" header is the interval (not a TIMING mention
+            # in running text, so it is read here with the pure parser)
+            for value in find_time_expressions(cell):
+                days = duration_days(value.duration) if value.kind == "elapsed" else None
+                if days and value.unit in ("day", "week", "month"):
+                    fields["recurrence_interval_days"] = [days, days]
+                    fields["interval_header"] = header.strip()
         if any(m.label == CRS and m.is_asserted for m in mentions):
             fields["late_named_crs"] = True
         for m in mentions:
@@ -163,12 +172,6 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
             if kind_of == "interval" and m.value.get("interval_days"):
                 fields["recurrence_interval_days"] = list(m.value["interval_days"])
                 fields["interval_header"] = header.strip()
-            elif kind_of == "elapsed" and interval_column and m.value.get("unit") in ("day", "week", "month"):
-                # a bare "21 d" under an "Interval" header is the interval
-                days = duration_days(m.value.get("duration"))
-                if days:
-                    fields["recurrence_interval_days"] = [days, days]
-                    fields["interval_header"] = header.strip()
             elif kind_of == "post_dose" and m.value.get("hours"):
                 fields["hours_post_dose"] = list(m.value["hours"])
         if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every |the )?(?:\S+ ){0,6}doses?",

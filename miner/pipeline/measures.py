@@ -1,11 +1,11 @@
-"""``miner_measures``: temperatures (as FEVER when at least 38.0 °C) and GRADE spans."""
+"""``miner_measures``: temperatures (as FEVER when at least 38.0 °C) and CRS GRADE spans."""
 
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner.labels import FEVER, GRADE
-from miner.measures import find_grades, find_temperatures
+from miner.measures import find_grades, find_temperatures, is_crs_grade
 from miner.pipeline.extensions import add_span, register_extensions
 
 
@@ -29,6 +29,8 @@ class MeasureTagger:
                 span._.value = {"temp_c": temp.celsius, "scale": temp.scale}
                 add_span(doc, span)
             for grade in find_grades(text):
+                if not is_crs_grade(text, grade):
+                    continue  # "grade 1 fatigue", "low-grade": not a CRS grade
                 span = doc.char_span(grade.start, grade.end, label=GRADE, alignment_mode="expand")
                 if span is None:
                     continue

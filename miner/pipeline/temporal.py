@@ -8,7 +8,21 @@ from spacy.tokens import Doc
 
 from miner.labels import TIMING
 from miner.pipeline.extensions import add_span, register_extensions
-from miner.temporal import TemporalSettings, find_time_expressions_in_narrative
+from miner.temporal import TemporalSettings, TimeValue, find_time_expressions_in_narrative
+
+_STATE_QUALIFIERS = frozenset({"within", "for", "up to", "until", "since"})
+
+
+def is_timing_mention(value: TimeValue) -> bool:
+    """Whether a parsed expression is a TIMING mention by the annotation guidelines
+    (corpora/GUIDELINES.md 2.6): counts ("six cycles", "four consecutive doses") and
+    durations of a state ("defervescence within 10 hours", "held for two weeks", "lasting
+    12-24 h") are not; "30 hours later", "after 12 months", "month 7" are."""
+    if value.kind == "count":
+        return False
+    if value.kind == "elapsed" and value.anchor is None:
+        return value.qualifier not in _STATE_QUALIFIERS and value.qualifier is not None
+    return True
 
 
 class TimingTagger:
@@ -28,6 +42,8 @@ class TimingTagger:
         ref_date = datetime.date.fromisoformat(reference[:10]) if reference else None
         settings = TemporalSettings(day_first=self.day_first, reference_date=ref_date)
         for value in find_time_expressions_in_narrative(doc.text, settings):
+            if not is_timing_mention(value):
+                continue
             span = doc.char_span(value.start, value.end, label=TIMING, alignment_mode="expand")
             if span is None:
                 continue

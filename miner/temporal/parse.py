@@ -482,7 +482,7 @@ _EVERY_AMOUNT = (
     rf"{_quantity(NUMBER, start='')}\s*-?\s*(?P<unit>{UNIT})"
     rf"(?:\s*(?P<cyc>cycles?)\b)?(?:\s*,?\s*{_DOSE_TAIL})?"
 )
-_EVERY_OTHER = r"\bevery\s+(?P<ord>other|second|alternate|third|fourth)\s+(?P<unit>day|week|month)\b"
+_EVERY_OTHER = r"\bevery[\s-]+(?P<ord>other|second|alternate|third|fourth)[\s-]+(?P<unit>day|week|month)\b"
 _EVERY_UNIT = (
     r"\b(?:every|each|once\s+a|once\s+per|once\s+every)\s+"
     r"(?P<unit>day|week|fortnight|month|year|cycle|treatment\s+cycle)\b"
@@ -710,6 +710,71 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     )
 
 
+# =========================================================================== anchors without a figure
+
+# "before each dose", "after the first full dose", "around dosing", "prior to every infusion":
+# the dose anchor of an event with no hours stated
+_ABOUT_DOSE = (
+    r"\b(?P<conn>before|prior\s+to|ahead\s+of|around|after|following)\s+"
+    rf"(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}"
+)
+# "post-dose", "peri-dose", "pre-infusion" used as adjectives
+_DOSE_ADJECTIVE = r"\b(?P<conn>post|peri|pre)[\s-]?(?:dose|dosing|infusion|injection)\b(?![\s-]+day)"
+# "month 7", "in month 5": a month of therapy
+_MONTH_N = r"\bmonth\s+(?P<n>\d{1,2})\b(?!\s*(?:-|–|to)\s*\d)"
+# "cycles 2-3", "cycles 4 to 9", "cycles 2 and 3", "days 1, 3 and 5", "days 15 and 22"
+_CYCLE_RANGE = (
+    r"\b(?P<what>cycles|days)\s+\d{1,2}(?:\s*(?:,|-|–|to|through|and|&)\s*\d{1,2})*"
+    r"\s*(?:-|–|to|through|and|&)\s*\d{1,2}\b"
+)
+# "from C3", "during C2", "after C6": a cycle written as C and a number, after a preposition
+_BARE_CYCLE = (
+    r"\b(?:from|in|during|after|before|by|until|through|since|at|of|into)\s+(?:the\s+)?"
+    r"(?P<v>c(?P<c>\d{1,2}))\b(?![\s-]*(?:d\s?\d|complement|level|esterase|vertebra\w*|spine|spinal|"
+    r"nerve|root|radiculopathy|\d))"
+)
+# "on Mondays", "every Tuesday": weekly
+_WEEKDAYS = (
+    r"\b(?:on|every|each)\s+(?P<v2>(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
+)
+
+
+def _build_about_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    mods = match.group("amods") or ""
+    if _NUMBERISH.match(mods) or _INIT_WORDS.search(mods):
+        return None  # "after two doses" is a count; "after starting dosing" is initiation
+    conn = match.group("conn").lower().split()[0]
+    anchor, anchor_text = _phrase_anchor(match, ctx)
+    return make_value(KIND_POST_DOSE, match, ctx, anchor=anchor, anchor_text=anchor_text,
+                      periodic=anchor == ANCHOR_EACH_DOSE,
+                      qualifier={"prior": "before", "ahead": "before", "following": "after"}.get(conn, conn))
+
+
+def _build_dose_adjective(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    conn = match.group("conn").lower()
+    return make_value(KIND_POST_DOSE, match, ctx, anchor=ANCHOR_DOSE,
+                      qualifier={"post": "after", "pre": "before", "peri": "around"}[conn])
+
+
+def _build_month_n(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    n = int(match.group("n"))
+    if not 0 < n <= 120:
+        return None
+    return make_value(KIND_ELAPSED, match, ctx, duration=f"P{n}M", duration_min=f"P{n}M", duration_max=f"P{n}M",
+                      unit="month", qualifier="at")
+
+
+def _build_cycle_range(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    return make_value(KIND_CYCLE_DAY, match, ctx, unit="cycle" if match.group("what") == "cycles" else "day")
+
+
+def _build_weekdays(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    start, end = match.span("v2")
+    return TimeValue(kind=KIND_INTERVAL, text=ctx.text[match.start():end], start=match.start(), end=end,
+                     interval_days=(7.0, 7.0), duration="P1W", duration_min="P1W", duration_max="P1W",
+                     unit="week", periodic=True)
+
+
 # =========================================================================== the rule set
 
 #: All rules; on equal spans the earlier rule wins.
@@ -740,6 +805,12 @@ RULES: tuple[Rule, ...] = (
     word_rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
     word_rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
     word_rule("post_dose.after_each", _AFTER_EACH, _build_after_each),
+    word_rule("post_dose.about_dose", _ABOUT_DOSE, _build_about_dose),
+    word_rule("post_dose.adjective", _DOSE_ADJECTIVE, _build_dose_adjective),
+    word_rule("elapsed.month_n", _MONTH_N, _build_month_n),
+    word_rule("cycle_day.range", _CYCLE_RANGE, _build_cycle_range),
+    word_rule("cycle_day.bare_cycle", _BARE_CYCLE, _build_cycle_n),
+    word_rule("interval.weekdays", _WEEKDAYS, _build_weekdays),
     Rule("count.digits", _COUNT_DIGITS, _build_count),
     Rule("count.words", _COUNT_WORDS, _build_count, at_number_words=True),
 )

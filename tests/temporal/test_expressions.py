@@ -353,6 +353,19 @@ CASES: list[tuple[Any, ...]] = [
         {"dates": ("2023-06-19", "2023-07-03", "2023-07-17", "2023-07-31")},
         REF_2023,
     ),
+    # ---- anchors without a figure, cycle lists, months of therapy, weekdays (annotation guidelines)
+    ("before each dose", PD, {"anchor": "each_dose", "qualifier": "before", "hours": None}),
+    ("prior to every infusion", PD, {"anchor": "each_dose", "qualifier": "before"}),
+    ("after the first full 48 mg dose", PD, {"anchor": "first_dose", "qualifier": "after", "hours": None}),
+    ("around dosing", PD, {"qualifier": "around"}),
+    ("peri-dose", PD, {"anchor": "dose", "qualifier": "around"}),
+    ("pre-infusion", PD, {"anchor": "dose", "qualifier": "before"}),
+    ("month 7", EL, {"duration": "P7M"}),
+    ("cycles 2-3", CD, {"cycle": None, "unit": "cycle"}),
+    ("cycles 4 to 9", CD, {"cycle": None}),
+    ("days 15 and 22", CD, {"day": None, "unit": "day"}),
+    ("every-other-week", IV, {"interval_days": (14, 14)}),
+    ("every Tuesday", IV, {"interval_days": (7, 7)}),
     # ---- known misses (see KNOWN_MISSES)
     ("At month 7", EL, {"duration": "P7M", "anchor": "initiation"}),
     ("from C3", CD, {"cycle": 3}),
@@ -419,8 +432,6 @@ NEGATIVES = [
 # Keep each with the reason; the summary test fails if this set drifts.
 KNOWN_MISSES: dict[str, str] = {
     "At month 7": "'month N' / 'week N' of treatment is not read as a time since initiation",
-    "from C3": "a bare 'C3' is not read as cycle 3: it collides with complement C3 and C3 vertebra",
-    "on Mondays": "weekday recurrences are not read",
 }
 
 
@@ -573,9 +584,10 @@ def test_date_list_in_sentence_uses_reference_year() -> None:
 
 
 def test_day_month_without_year_needs_reference_and_context() -> None:
-    (value,) = find_time_expressions("fever on 04/15 after dosing", REF_2024)
+    (value,) = [v for v in find_time_expressions("fever on 04/15 after dosing", REF_2024) if v.kind == "date"]
     assert (value.text, value.date) == ("04/15", "2024-04-15")
-    assert _texts("fever on 04/15 after dosing") == []  # no reference date: no guessed year
+    # no reference date: no guessed year ("after dosing" is still a post-dose anchor)
+    assert [v.kind for v in find_time_expressions("fever on 04/15 after dosing")] == ["post_dose"]
     assert _texts("responded in 3/4 patients", REF_2024) == []  # a ratio, not a date
 
 
@@ -629,3 +641,13 @@ def test_no_digits_and_no_time_words_returns_nothing_fast() -> None:
     assert time.perf_counter() - started < 0.1
 
 
+
+
+@pytest.mark.parametrize("text", [
+    "C3 complement was low at the visit",
+    "a fracture at C3 vertebra",
+    "tenderness from C5 nerve root",
+    "she improved after two doses",  # a count, not an anchor
+])
+def test_bare_cycles_and_counts_are_not_anchors(text: str) -> None:
+    assert [v.kind for v in find_time_expressions(text) if v.kind in ("cycle_day", "post_dose")] == []
