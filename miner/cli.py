@@ -96,6 +96,95 @@ def _summary(results: list[DocumentResult], counts: dict[str, int], out: Path) -
 
 
 @app.command()
+def screen(
+    exports: Annotated[list[Path], typer.Argument(help="Note exports: .csv, .jsonl or .parquet files, or a folder "
+                                                  "of .txt notes with one metadata .csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")] = Path("out"),
+    map_: Annotated[list[str] | None, typer.Option("--map", help="Column mapping FIELD=COLUMN, repeatable: "
+                                                   "--map text=note_text --map patient_id=mrn. Fields: "
+                                                   "patient_id, note_id, note_datetime, text, note_type.")] = None,
+    month_first: Annotated[bool, typer.Option("--month-first", help="Read 05/06/2025 as 6 May (US exports); "
+                                              "the default reads it as 5 June.")] = False,
+    undated: Annotated[bool, typer.Option("--undated", help="Accept notes without a date (teaching corpora "
+                                          "such as MTSamples); nothing is then placed by note date.")] = False,
+    criteria: Annotated[Path | None, typer.Option(help="A criteria TOML file to use instead of "
+                                                  "patterns/criteria/recurrent_late_crs.toml.")] = None,
+) -> None:
+    """Screen exports of clinical notes (infusion, emergency, progress, discharge) per patient.
+
+    Each patient's notes are read as one timeline: note dates anchor "yesterday" and
+    "04/15"; copy-forward text is counted once; the same illness told in several notes is one
+    episode; infusion notes give the doses. Writes patients.jsonl (one object per patient_id),
+    patients.csv, episodes.csv, timeline.csv, mentions.csv (with note_id), notes.csv (what each
+    note contributed) and manifest.csv (every note, and every unreadable row with its row
+    number and reason). Exit code 0 when every row was read, 1 when any row failed.
+    """
+    import time
+
+    from miner.classify.criteria import load_criteria
+    from miner.export.files import write_screen_outputs
+    from miner.ingest.document import IngestError
+    from miner.ingest.notes import parse_mapping, read_note_export
+    from miner.screen import PatientResult, Screener, group_notes
+
+    try:
+        mapping = parse_mapping(map_)
+        crit = load_criteria(criteria) if criteria else None
+    except ValueError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(code=2) from err
+    screener = Screener(criteria=crit)
+    results: list[PatientResult] = []
+    problems = []
+    started = time.perf_counter()
+    notes_read = 0
+    for export in exports:
+        try:
+            patients, bad_rows = group_notes(read_note_export(export, mapping, day_first=not month_first,
+                                                              undated=undated))
+        except IngestError as err:
+            console.print(f"[red]failed[/red] {err}")
+            raise typer.Exit(code=2) from err
+        problems.extend(bad_rows)
+        total = sum(len(n) for n in patients.values())
+        with Progress(TextColumn("[bold]screen"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("screen", total=total)
+            for patient_id in sorted(patients):
+                result = screener.screen_patient(patient_id, patients[patient_id], export.name.split(".")[0])
+                results.append(result)
+                notes_read += len(patients[patient_id])
+                progress.update(task, advance=len(patients[patient_id]))
+    elapsed = time.perf_counter() - started
+    export_id = exports[0].name.split(".")[0] if len(exports) == 1 else "notes"
+    counts = write_screen_outputs(results, problems, out, export_id)
+    table = Table(title=f"miner screen: {counts['notes']} notes, {counts['patients']} patients")
+    for column in ("patient_id", "drugs", "late episodes", "interval (d)", "h post-dose", "classification"):
+        table.add_column(column)
+    for result in results:
+        record = result.record
+        if record is None or record.classification == "unlikely":
+            continue
+        interval = record.recurrence_interval_days
+        hours = record.hours_post_dose
+        table.add_row(record.patient_id, ", ".join(record.drugs),
+                      str(sum(1 for e in record.episodes if e.phase == "late" and not e.summary)),
+                      "" if not interval else f"{interval[0]:g}-{interval[1]:g}",
+                      "" if not hours else f"{hours[0]:g}-{hours[1]:g}", record.classification)
+    Console().print(table)
+    for problem in problems[:20]:
+        console.print(f"[red]row {problem.row}[/red] {problem.source}: {problem.reason}")
+    if len(problems) > 20:
+        console.print(f"... and {len(problems) - 20} more unreadable rows: see {out}/manifest.csv")
+    rate = notes_read / elapsed if elapsed > 0 else 0.0
+    console.print(f"{notes_read} notes of {len(results)} patients in {elapsed:.1f} s ({rate:.0f} notes/s); "
+                  f"unreadable rows {len(problems)}; probable {counts['probable']}, possible {counts['possible']}, "
+                  f"unlikely {counts['unlikely']}. Output: {out}/")
+    if problems:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def criteria(
     path: Annotated[Path | None, typer.Option(help="Criteria TOML to show (default: the one "
                                               "in force).")] = None,

@@ -34,6 +34,7 @@ from miner.episodes.timeline import (
     duration_days,
     find_periodicity,
     hours_from_dose_dates,
+    merge_same_illness,
     place_episode,
     successive_gaps,
 )
@@ -78,6 +79,11 @@ _THIS_PATIENT = re.compile(r"\b(?:he|she|his|her|our patient|the patient|this pa
 _BEYOND = re.compile(r"\b(?:beyond|after|past|following|since)\s+$", re.IGNORECASE)
 _ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethasone", "methylprednisolone",
                            "prednisone", "prednisolone", "hydrocortisone", "corticosteroids"})
+_DOSE_DATE_LEAD = re.compile(
+    r"\b(?:(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}(?:dose|infusion|injection|shot)|"
+    r"(?:dose|dosing|infusion|injection|administration)\s+(?:\w+\s+)?(?:of|on|given on))\s*(?:was\s+)?$",
+    re.IGNORECASE)
+_PAST_SECTIONS = frozenset({"past_medical_history"})  # past history gives historical mentions only
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
 _NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b",
                          re.IGNORECASE)
@@ -85,6 +91,7 @@ _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
 
 PageLookup = Callable[[int], "int | None"]
+DateLookup = Callable[[int], "str | None"]
 
 
 def _time_order(episode: Episode) -> tuple[int, int, float, str]:
@@ -94,7 +101,8 @@ def _time_order(episode: Episode) -> tuple[int, int, float, str]:
     if episode.summary:
         return (2, 0, 0.0, "")
     cycle_day = (episode.cycle or 0) * 100 + (episode.day or 0) if episode.cycle else 0
-    return (1, cycle_day, 0.0, episode.date or "")
+    study_day = float(episode.day_after_first_dose) if episode.day_after_first_dose is not None else 0.0
+    return (1, cycle_day if not episode.date else 0, study_day, episode.date or "")
 
 
 def _day_numbers(dates: list[str]) -> list[int]:
@@ -179,11 +187,14 @@ class EpisodeBuilder:
 
     def __init__(self, text: str, sentences: list[Sentence], mentions: list[Mention],
                  page_at: PageLookup | None = None, doc_id: str = "",
-                 criteria: Criteria | None = None) -> None:
+                 criteria: Criteria | None = None, date_at: DateLookup | None = None) -> None:
         self.criteria = criteria or load_criteria()
+        # the date of the note an offset is in (note exports); None for case reports
+        self.date_at = date_at
         self.text = text
         self.sentences = sentences
         self.mentions = mentions
+        self._mark_dose_dates()
         self.page_at = page_at or (lambda offset: None)
         self.doc_id = doc_id
 
@@ -280,6 +291,14 @@ class EpisodeBuilder:
         return [{**m.value, "start": m.start, "end": m.end} for m in mentions
                 if m.label == TIMING and m.value]
 
+    def _mark_dose_dates(self) -> None:
+        """A date that dates a dose ("last dose yesterday", "the dose of 10 June") is not
+        the date of the episode told in the same sentence."""
+        for m in self.mentions:
+            if m.label == TIMING and m.value and m.value.get("kind") == "date" and \
+                    _DOSE_DATE_LEAD.search(self.text[max(0, m.start - 40) : m.start]):
+                m.value["is_dose_date"] = True
+
     def _timed(self, sentences: list[Sentence], by_sentence: dict[int, list[Mention]],
                dosing: dict[int, list[Mention]]) -> list[TimedSentence]:
         timed = []
@@ -290,17 +309,31 @@ class EpisodeBuilder:
                                        tuple((m.start, m.end) for m in mentions
                                              if m.label == DRUG and m.is_asserted),
                                        tuple(self._times(dosing.get(s.index, []))),
-                                       min(events) if events else None))
+                                       min(events) if events else None,
+                                       self.date_at(s.start) if self.date_at else None))
         return timed
 
     def _place(self, record: PatientRecord, timeline: Timeline, events: list[_Event],
                by_sentence: dict[int, list[Mention]]) -> None:
-        """Study day of each episode, and hours after the dose from dates when not stated."""
+        """Study day of each episode, and hours after the dose from dates when not stated;
+        the same illness told on neighbouring dates is one episode."""
         for episode in record.episodes:
             sentences = {e.start for e in episode.evidence}
             times = [t for event in events if event.sentence.start in sentences
                      for t in self._times(by_sentence[event.sentence.index])]
+            if episode.date is None and episode.cycle is not None:
+                # "the day after his C3D1 dose", and the C3D1 dose is dated on the timeline
+                episode.date = timeline.date_of(episode.cycle, episode.day, episode.hours_post_dose)
             place_episode(episode, timeline, times)
+        record.episodes = merge_same_illness(sorted(record.episodes, key=_time_order), timeline.dose_dates())
+        initial = next((e for e in record.episodes if e.phase == "initial"), None)
+        linked = initial is not None and bool(initial.hours_post_dose) and \
+            initial.hours_post_dose[0] <= self.criteria.max_hours_after_dose  # type: ignore[index]
+        if initial is not None and (initial.named_crs or linked):
+            day = initial.day if initial.day is not None else initial.day_after_first_dose
+            record.first_crs = {"cycle": initial.cycle or (1 if day else None), "day": day,
+                                "grade": initial.grade}
+        for episode in record.episodes:
             if episode.hours_post_dose is None and episode.phase == "late":
                 hours = hours_from_dose_dates(episode, timeline)
                 if hours is not None:
@@ -335,7 +368,8 @@ class EpisodeBuilder:
         for position, sentence in enumerate(sentences):
             mentions = by_sentence[sentence.index]
             crs = self._named_crs(mentions)
-            fever = [m for m in mentions if m.label == FEVER and m.is_asserted
+            crs = [m for m in crs if m.section not in _PAST_SECTIONS]
+            fever = [m for m in mentions if m.label == FEVER and m.is_asserted and m.section not in _PAST_SECTIONS
                      and not (m.value and m.value.get("temp_c") is not None
                               and float(m.value["temp_c"]) < self.criteria.fever_threshold_c)]
             if not fever and self.criteria.fever_threshold_c < FEVER_THRESHOLD_C:
@@ -436,6 +470,12 @@ class EpisodeBuilder:
                     initial += 2
                 elif day is not None:
                     late += 2
+        if self.date_at is not None and timeline is not None and not any(
+                m.label == TIMING and m.value and m.value.get("kind") in ("date", "cycle_day") for m in mentions):
+            day = timeline.day_of_date(self.date_at(sentence.start))
+            if day is not None:
+                initial, late = (initial + 2, late) if day <= self.criteria.initial_phase_max_day else \
+                    (initial, late + 2)
         if initial > late:
             return "initial"
         if late > initial:
@@ -463,6 +503,9 @@ class EpisodeBuilder:
             if where is None and event.phase == "late":
                 where, lead = self._position_before(sentences, position[event.sentence.index], by_sentence,
                                                     events)
+            if where is None and event.phase == "late" and self.date_at is not None:
+                note_date = self.date_at(event.sentence.start)
+                where = ("date", note_date) if note_date else None  # a note: the episode is on its date
             if event.phase == "initial":
                 if initial is None:
                     initial = Episode(phase="initial")
@@ -532,11 +575,6 @@ class EpisodeBuilder:
             for name in episode.treatments:
                 if name not in record.treatments:
                     record.treatments.append(name)
-        linked = initial is not None and bool(initial.hours_post_dose) and \
-            initial.hours_post_dose[0] <= self.criteria.max_hours_after_dose  # type: ignore[index]
-        if initial is not None and (initial.named_crs or linked):
-            record.first_crs = {"cycle": initial.cycle or (1 if initial.day else None),
-                                "day": initial.day, "grade": initial.grade}
         grades = [e.grade for e in episodes if e.grade is not None]
         record.max_grade = max(grades) if grades else None
 
@@ -588,7 +626,8 @@ class EpisodeBuilder:
             if m.label != TIMING or not m.value or m.value.get("periodic"):
                 continue
             value = m.value
-            if value.get("kind") == "date" and value.get("date") and len(value["date"]) == 10:
+            if value.get("kind") == "date" and value.get("date") and len(value["date"]) == 10 and \
+                    not value.get("is_dose_date"):
                 return ("date", value["date"])
             if value.get("kind") == "cycle_day" and value.get("cycle") and value["cycle"] >= 2 \
                     and value.get("day"):
@@ -626,6 +665,10 @@ class EpisodeBuilder:
             episode.grade_scale = scale
         if episode.onset_text is None:
             episode.onset_text = sentence.text.strip()[:200]
+        if episode.date is None and self.date_at is not None and self._onset_position(event.mentions) is None \
+                and not any(m.label == TIMING and m.value and m.value.get("kind") in ("date", "cycle_day")
+                            for m in event.mentions):
+            episode.date = self.date_at(sentence.start)  # a note: the episode is on the note's date
         episode.evidence.append(self.sentence_evidence(sentence))
         if cues.RECURRING.search(sentence.text) and episode.phase == "late":
             episode.recurrent = True

@@ -67,6 +67,12 @@ _CYCLE_LENGTH = re.compile(r"\b(\d{1,2})[- ]day(?:s)?[- ](?:treatment )?cycles?\
 # where a sentence stops talking about doses and starts on the event they were followed by
 _EVENT_VERB = re.compile(r"\b(?:followed|develop\w*|complicated|presented|experienced|had|"
                          r"occurred|reported)\b", re.IGNORECASE)
+_GIVEN = re.compile(r"\b(?:given|administered|infused|injected|received|tolerated|dosed|completed)\b",
+                    re.IGNORECASE)
+_NOT_GIVEN = re.compile(r"\b(?:not (?:given|administered)|held|deferred|postponed|delayed|withheld|cancel\w*|"
+                        r"will (?:receive|be given)|plan(?:ned)? to|scheduled)\b", re.IGNORECASE)
+_LAST_DOSE = re.compile(r"\b(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}"
+                        r"(?:dose|infusion|injection|shot)\s*(?:was\s+|on\s+|of\s+)?$", re.IGNORECASE)
 # "the dose of 13 May", "infusion on 3 July", "dosed on 2024-03-05"
 _DOSE_ON = re.compile(r"\b(?:dose|dosing|infusion|injection|administration|dosed|given|administered)\s+"
                       r"(?:\w+\s+)?(?:of|on)\s+(?:\w+day,?\s+)?$", re.IGNORECASE)
@@ -142,6 +148,15 @@ class Timeline:
             return None
         return (when - first).days + 1
 
+    def date_of(self, cycle: int | None, day: int | None, hours: list[float] | None = None) -> str | None:
+        """The date of an event at a dated cycle-day dose (plus whole days of ``hours``)."""
+        dose = next((e for e in self.events if e.cycle == cycle and e.cycle_day == (day or 1)
+                     and parse_date(e.date)), None)
+        when = parse_date(dose.date) if dose else None
+        if when is None:
+            return None
+        return (when + datetime.timedelta(days=int((hours[0] if hours else 0) // 24))).isoformat()
+
     def dose_dates(self) -> list[datetime.date]:
         dates = {parse_date(e.date) for e in self.events if e.kind in (FIRST_DOSE, STEP_UP, DOSE, RESUMED)}
         return sorted(d for d in dates if d is not None)
@@ -173,6 +188,7 @@ class TimedSentence:
     drug_spans: tuple[tuple[int, int], ...]
     dosing_intervals: tuple[dict[str, Any], ...] = ()
     event_at: int | None = None  # offset of the first CRS or fever mention, if any
+    default_date: str | None = None  # the date of the note the sentence is in (note exports)
 
 
 def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline:
@@ -222,6 +238,20 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
             lead = text[max(0, t["start"] - sentence.start - 40): t["start"] - sentence.start]
             if _DOSE_ON.search(lead) and not (timeline.first_dose_date == t["date"]):
                 timeline.events.append(DoseEvent(DOSE, date=t["date"], evidence=ev))
+        cycle_days = [t for t in sentence.times if t.get("kind") == "cycle_day" and t.get("cycle")]
+        if sentence.default_date and sentence.drug_spans and _GIVEN.search(text) and not _NOT_GIVEN.search(text) \
+                and not dates and sentence.event_at is None:
+            # an infusion note: "C3D1 talquetamab 0.8 mg/kg SC given" on the note's date
+            cycle_day = cycle_days[0] if cycle_days else None
+            kind = STEP_UP if _STEP_UP.search(text) else DOSE
+            timeline.events.append(DoseEvent(kind, date=sentence.default_date,
+                                             cycle=cycle_day.get("cycle") if cycle_day else None,
+                                             cycle_day=cycle_day.get("day") if cycle_day else None, evidence=ev))
+        for t in dates:
+            # "last dose yesterday", "received dose 3/14": a dose dated relative to the note
+            lead = text[max(0, t["start"] - sentence.start - 30): t["start"] - sentence.start]
+            if _LAST_DOSE.search(lead):
+                timeline.events.append(DoseEvent(DOSE, date=t["date"], evidence=ev))
         if sentence.drug_spans:
             # "held for two weeks and resumed on 27 May": a hold, then a resumption dated 27 May
             found = [(m.start(), kind) for pattern, kind in ((_DISCONTINUED, DISCONTINUED), (_HELD, HELD),
@@ -239,14 +269,31 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
                 if when is None and len(found) == 1 and dates:
                     when = dates[0]["date"]  # "On 27 May elranatamab was resumed"
                 timeline.events.append(DoseEvent(kind, date=when, evidence=ev))
+    if timeline.first_dose_date is None:
+        # no stated start: the first dated step-up or cycle 1 day 1 dose is the first dose
+        firsts = sorted(e.date for e in timeline.events if e.date and parse_date(e.date)
+                        and (e.kind == STEP_UP or (e.cycle == 1 and e.cycle_day == 1)))
+        if firsts:
+            timeline.first_dose_date = firsts[0]
     unique: dict[tuple[Any, ...], DoseEvent] = {}
+    dated_cycle_days = {(e.cycle, e.cycle_day) for e in timeline.events if e.date and e.cycle}
+    dose_days: dict[str, DoseEvent] = {}
     for event in timeline.events:
         if event.day is None and event.date:
             event.day = timeline.day_of_date(event.date)
+        if event.kind in (STEP_UP, DOSE) and event.date is None and (event.cycle, event.cycle_day) in dated_cycle_days:
+            continue  # the same dose is dated in its infusion note
+        if event.kind in (STEP_UP, DOSE) and event.date:
+            kept = dose_days.get(event.date)
+            if kept is not None:
+                if kept.cycle is None and event.cycle is not None:  # keep the one that names the cycle
+                    kept.cycle, kept.cycle_day, kept.kind = event.cycle, event.cycle_day, event.kind
+                continue  # "last dose yesterday" and "C3D1 given": one dose
+            dose_days[event.date] = event
         key = (event.kind, event.cycle, event.cycle_day, event.date, event.evidence.start if event.evidence
                and event.kind in (SCHEDULE, SCHEDULE_CHANGE, HELD, RESUMED, DISCONTINUED) else None)
         unique.setdefault(key, event)  # "cycle 1 day 1 (C1D1)" is one dose
-    timeline.events = list(unique.values())
+    timeline.events = sorted(unique.values(), key=lambda e: (e.day if e.day is not None else 10**6))
     return timeline
 
 
@@ -377,3 +424,44 @@ def find_periodicity(late: list[Episode], *, stated_each_dose: list[Evidence],
                            recurrence_interval_days=recurrence, dosing_interval_days=dosing,
                            evidence=list(dosing_evidence))
     return None
+
+
+def merge_same_illness(episodes: list[Episode], dose_dates: list[datetime.date],
+                       max_gap_days: int = 3) -> list[Episode]:
+    """One episode for one illness told several times: late episodes dated within
+    ``max_gap_days`` of each other with no dose between them are merged (the emergency
+    note, the progress note and the discharge summary of the same admission).
+
+    The earliest date is kept; treatments, evidence and temperatures are pooled, and the
+    higher grade wins.
+    """
+    merged: list[Episode] = []
+    last: Episode | None = None
+    for episode in episodes:
+        when = parse_date(episode.date) if episode.phase == "late" and not episode.summary else None
+        previous = parse_date(last.date) if last is not None else None
+        if when is not None and last is not None and previous is not None and \
+                0 <= (when - previous).days <= max_gap_days and \
+                not any(previous < dose <= when for dose in dose_dates):
+            _absorb(last, episode)
+            continue
+        merged.append(episode)
+        last = episode if when is not None else last
+    return merged
+
+
+def _absorb(into: Episode, other: Episode) -> None:
+    into.evidence.extend(other.evidence)
+    into.treatments.extend(t for t in other.treatments if t not in into.treatments)
+    into.named_crs = into.named_crs or other.named_crs
+    into.recurrent = into.recurrent or other.recurrent
+    if other.max_temp_c is not None and (into.max_temp_c is None or other.max_temp_c > into.max_temp_c):
+        into.max_temp_c = other.max_temp_c
+    if other.grade is not None and (into.grade is None or other.grade > into.grade):
+        into.grade, into.grade_source, into.grade_scale = other.grade, other.grade_source, other.grade_scale
+    for name in ("stated_grade", "derived_grade"):
+        mine, theirs = getattr(into, name), getattr(other, name)
+        if theirs is not None and (mine is None or theirs > mine):
+            setattr(into, name, theirs)
+    if other.hours_post_dose and into.hours_post_dose is None:
+        into.hours_post_dose, into.hours_source = other.hours_post_dose, other.hours_source

@@ -1,5 +1,5 @@
 """The run's output files: patients.jsonl, patients.csv, episodes.csv, timeline.csv, mentions.csv,
-manifest.csv.
+manifest.csv (and notes.csv for ``miner screen``).
 
 Stable order and no timestamps inside the data, so that two runs on the same input give
 byte-identical files.
@@ -8,6 +8,7 @@ byte-identical files.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 from miner import __version__
 from miner.episodes.model import PatientRecord
 from miner.extract import DocumentResult
+from miner.ingest.notes import RowProblem
+from miner.screen import PatientResult, note_row
 
 PATIENT_CSV_FIELDS = (
     "doc_id", "patient_id", "age", "sex", "drugs", "drug_targets", "first_crs_cycle",
@@ -40,9 +43,11 @@ TIMELINE_CSV_FIELDS = (
 MENTION_CSV_FIELDS = (
     "doc_id", "patient_id", "label", "text", "start", "end", "page", "norm", "value",
     "is_negated", "is_hypothetical", "is_historical", "is_family", "is_uncertain",
-    "is_misspelled", "rule_id",
+    "is_misspelled", "rule_id", "note_id", "section",
 )
-MANIFEST_FIELDS = ("path", "doc_id", "status", "reason", "patients", "pages", "sha256")
+MANIFEST_FIELDS = ("path", "doc_id", "status", "reason", "patients", "pages", "sha256", "row")
+NOTE_CSV_FIELDS = ("patient_id", "note_id", "note_datetime", "note_type", "row", "source", "sections", "mentions",
+                   "copied_sentences", "dose_events", "episodes")
 
 
 def _cell(value: Any) -> Any:
@@ -150,33 +155,14 @@ def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str,
             counts[result.status] = counts.get(result.status, 0) + 1
             fw.writerow({"path": result.path, "doc_id": result.doc_id, "status": result.status,
                          "reason": result.reason, "patients": len(result.patients),
-                         "pages": result.pages, "sha256": result.sha256})
+                         "pages": result.pages, "sha256": result.sha256, "row": ""})
             for record in result.patients:
                 counts["patients"] += 1
                 counts[record.classification] += 1
                 jsonl.write(json.dumps(patient_json(record), ensure_ascii=False,
                                        sort_keys=False) + "\n")
                 pw.writerow(patient_row(record))
-                for number, episode in enumerate(record.episodes, start=1):
-                    first = episode.evidence[0] if episode.evidence else None
-                    ew.writerow({
-                        "doc_id": record.doc_id, "patient_id": record.patient_id,
-                        "episode": number, "phase": episode.phase,
-                        "onset_text": _cell(episode.onset_text), "cycle": _cell(episode.cycle),
-                        "day": _cell(episode.day),
-                        "day_after_first_dose": _cell(episode.day_after_first_dose),
-                        "hours_post_dose_min": _bound(episode.hours_post_dose, 0),
-                        "hours_post_dose_max": _bound(episode.hours_post_dose, 1),
-                        "grade": _cell(episode.grade), "grade_source": _cell(episode.grade_source),
-                        "max_temp_c": _cell(episode.max_temp_c),
-                        "treatments": _cell(episode.treatments),
-                        "named_crs": _cell(episode.named_crs), "recurrent": _cell(episode.recurrent),
-                        "evidence_page": _cell(first.page if first else None),
-                        "evidence_start": _cell(first.start if first else None),
-                        "evidence_end": _cell(first.end if first else None),
-                        "date": _cell(episode.date), "day_source": _cell(episode.day_source),
-                        "hours_source": _cell(episode.hours_source), "summary": _cell(episode.summary),
-                    })
+                ew.writerows(episode_rows(record))
                 tw.writerows(timeline_rows(record))
             for mention in result.mentions:
                 counts["mentions"] += 1
@@ -192,5 +178,92 @@ def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str,
                     "is_family": _cell(mention.is_family),
                     "is_uncertain": _cell(mention.is_uncertain),
                     "is_misspelled": _cell(mention.is_misspelled), "rule_id": mention.rule_id,
+                    "note_id": "", "section": _cell(mention.section),
                 })
+    return counts
+
+
+def episode_rows(record: PatientRecord) -> list[dict[str, Any]]:
+    """One row per episode of the patient (``episodes.csv``)."""
+    rows = []
+    for number, episode in enumerate(record.episodes, start=1):
+        first = episode.evidence[0] if episode.evidence else None
+        rows.append({
+            "doc_id": record.doc_id, "patient_id": record.patient_id,
+            "episode": number, "phase": episode.phase,
+            "onset_text": _cell(episode.onset_text), "cycle": _cell(episode.cycle),
+            "day": _cell(episode.day),
+            "day_after_first_dose": _cell(episode.day_after_first_dose),
+            "hours_post_dose_min": _bound(episode.hours_post_dose, 0),
+            "hours_post_dose_max": _bound(episode.hours_post_dose, 1),
+            "grade": _cell(episode.grade), "grade_source": _cell(episode.grade_source),
+            "max_temp_c": _cell(episode.max_temp_c),
+            "treatments": _cell(episode.treatments),
+            "named_crs": _cell(episode.named_crs), "recurrent": _cell(episode.recurrent),
+            "evidence_page": _cell(first.page if first else None),
+            "evidence_start": _cell(first.start if first else None),
+            "evidence_end": _cell(first.end if first else None),
+            "date": _cell(episode.date), "day_source": _cell(episode.day_source),
+            "hours_source": _cell(episode.hours_source), "summary": _cell(episode.summary),
+        })
+    return rows
+
+
+def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem], out_dir: Path,
+                         export_id: str) -> dict[str, int]:
+    """The outputs of ``miner screen``: those of ``extract`` keyed by patient_id, with a
+    manifest row per note (and per unreadable row) and ``notes.csv``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = {"notes": 0, "ok": 0, "failed": len(problems), "patients": 0, "probable": 0, "possible": 0,
+              "unlikely": 0, "mentions": 0}
+    ordered = sorted(results, key=lambda r: r.patient_id)
+    with (out_dir / "patients.jsonl").open("w", encoding="utf-8", newline="\n") as jsonl, \
+            (out_dir / "patients.csv").open("w", encoding="utf-8", newline="") as pcsv, \
+            (out_dir / "episodes.csv").open("w", encoding="utf-8", newline="") as ecsv, \
+            (out_dir / "timeline.csv").open("w", encoding="utf-8", newline="") as tcsv, \
+            (out_dir / "mentions.csv").open("w", encoding="utf-8", newline="") as mcsv, \
+            (out_dir / "notes.csv").open("w", encoding="utf-8", newline="") as ncsv, \
+            (out_dir / "manifest.csv").open("w", encoding="utf-8", newline="") as man:
+        pw = csv.DictWriter(pcsv, PATIENT_CSV_FIELDS)
+        ew = csv.DictWriter(ecsv, EPISODE_CSV_FIELDS)
+        tw = csv.DictWriter(tcsv, TIMELINE_CSV_FIELDS)
+        mw = csv.DictWriter(mcsv, MENTION_CSV_FIELDS)
+        nw = csv.DictWriter(ncsv, NOTE_CSV_FIELDS)
+        fw = csv.DictWriter(man, MANIFEST_FIELDS)
+        for writer in (pw, ew, tw, mw, nw, fw):
+            writer.writeheader()
+        for result in ordered:
+            for summary in sorted(result.notes, key=lambda s: s.note.sort_key):
+                counts["notes"] += 1
+                counts["ok"] += 1
+                nw.writerow(note_row(summary))
+                note = summary.note
+                fw.writerow({"path": note.source, "doc_id": note.note_id, "status": "ok", "reason": "",
+                             "patients": 1 if result.record else 0, "pages": 0,
+                             "sha256": hashlib.sha256(note.text.encode("utf-8")).hexdigest(), "row": note.row})
+            for note_id, mention in result.mentions:
+                counts["mentions"] += 1
+                mw.writerow({
+                    "doc_id": export_id, "patient_id": result.patient_id, "label": mention.label,
+                    "text": mention.text, "start": mention.start, "end": mention.end, "page": "",
+                    "norm": _cell(mention.norm),
+                    "value": json.dumps(mention.value, sort_keys=True, ensure_ascii=False) if mention.value else "",
+                    "is_negated": _cell(mention.is_negated), "is_hypothetical": _cell(mention.is_hypothetical),
+                    "is_historical": _cell(mention.is_historical), "is_family": _cell(mention.is_family),
+                    "is_uncertain": _cell(mention.is_uncertain), "is_misspelled": _cell(mention.is_misspelled),
+                    "rule_id": mention.rule_id, "note_id": note_id, "section": _cell(mention.section),
+                })
+            record = result.record
+            if record is None:
+                continue
+            counts["patients"] += 1
+            counts[record.classification] += 1
+            jsonl.write(json.dumps(patient_json(record), ensure_ascii=False) + "\n")
+            pw.writerow(patient_row(record))
+            ew.writerows(episode_rows(record))
+            tw.writerows(timeline_rows(record))
+        for problem in sorted(problems, key=lambda p: (p.source, p.row)):
+            fw.writerow({"path": problem.source, "doc_id": problem.note_id, "status": "failed",
+                         "reason": f"row {problem.row}: {problem.reason}", "patients": 0, "pages": 0,
+                         "sha256": "", "row": problem.row})
     return counts

@@ -17,11 +17,16 @@ import miner.pipeline.temporal  # noqa: F401
 from miner.episodes.model import Mention, Sentence
 from miner.pipeline.context import add_context
 from miner.pipeline.extensions import SPAN_KEY, register_extensions
+from miner.pipeline.sections import add_sections, section_policy
 from miner.pipeline.tokenizer import customize_tokenizer
 
 
-def build_nlp(day_first: bool = True) -> Language:
-    """Build miner's pipeline on ``spacy.blank("en")`` (no statistical model)."""
+def build_nlp(day_first: bool = True, sections: bool = True) -> Language:
+    """Build miner's pipeline on ``spacy.blank("en")`` (no statistical model).
+
+    With ``sections``, medspaCy's Sectionizer marks note sections (rules in
+    ``patterns/sections/``) and :func:`doc_mentions` applies their policy.
+    """
     import spacy
 
     register_extensions()
@@ -34,6 +39,8 @@ def build_nlp(day_first: bool = True) -> Language:
     nlp.add_pipe("miner_temporal", config={"day_first": day_first})
     nlp.add_pipe("miner_abbreviations")
     add_context(nlp)
+    if sections:
+        add_sections(nlp)
     return nlp
 
 
@@ -53,7 +60,12 @@ def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
         for i in range(sent.start, sent.end):
             sent_index[i] = index
     mentions = []
+    has_sections = Doc.has_extension("sections") and bool(doc._.sections)
     for span in spans:
+        section = span[0]._.section_category if has_sections else None
+        policy = section_policy(section)
+        if policy == "ignore":
+            continue  # "Medications: tocilizumab 8 mg/kg PRN", "Family history: CRS in her brother"
         mentions.append(
             Mention(
                 label=span.label_,
@@ -67,10 +79,11 @@ def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
                 sentence=sent_index.get(span.start, -1),
                 is_negated=bool(span._.is_negated) or bool(span._.asserts_absence),
                 is_hypothetical=bool(span._.is_hypothetical),
-                is_historical=bool(span._.is_historical),
+                is_historical=bool(span._.is_historical) or policy == "historical",
                 is_family=bool(span._.is_family),
                 is_uncertain=bool(span._.is_uncertain),
                 is_misspelled=bool(span._.is_misspelled),
+                section=section,
             )
         )
     mentions.sort(key=lambda m: (m.start, -m.end, m.label))

@@ -218,7 +218,15 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
     if ordered is None:
         return None
-    return _date_value(match, ctx, _iso(reference_year, ordered[1], ordered[0]))
+    iso = _iso(reference_year, ordered[1], ordered[0])
+    reference = ctx.settings.reference_date
+    if iso and reference and ctx.settings.reference_is_written_date and iso > reference.isoformat():
+        # "admitted on 3/4" in a note of 6 March: 4 March, not 3 April
+        other = _order_day_month(int(p1), int(p2), not ctx.settings.day_first)
+        other_iso = _iso(reference_year, other[1], other[0]) if other else None
+        if other_iso and other_iso <= reference.isoformat():
+            iso = other_iso
+    return _date_value(match, ctx, iso)
 
 
 def _build_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:

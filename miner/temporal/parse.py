@@ -70,6 +70,7 @@ from miner.temporal.values import (
     ANCHOR_STEP_UP,
     KIND_COUNT,
     KIND_CYCLE_DAY,
+    KIND_DATE,
     KIND_ELAPSED,
     KIND_INTERVAL,
     KIND_POST_DOSE,
@@ -680,11 +681,17 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     qualifier = amount.prefix.qualifier
     anchor: str | None = None
     anchor_text: str | None = None
+    ago_date: str | None = None
     relation = match.group("rel")
     if relation:
         relation = re.sub(r"\s+", " ", relation.lower())
         qualifier = _RELATIVE[relation]
         anchor = ANCHOR_DOCUMENT_DATE if relation == "ago" else None
+        low_hours, high_hours = amount.hours
+        if relation == "ago" and ctx.settings.reference_date is not None and amount.unit in ("day", "week") \
+                and low_hours == high_hours:
+            # "2 days ago" in a note dated 15 March is 13 March
+            ago_date = (ctx.settings.reference_date - datetime.timedelta(days=round(high_hours / 24))).isoformat()
     init_group = "init" if match.group("init") else "init2" if match.group("init2") else None
     if init_group:
         anchor = ANCHOR_INITIATION
@@ -707,6 +714,7 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
         anchor_text=anchor_text,
         approximate=amount.prefix.approximate,
         qualifier=qualifier,
+        date=ago_date,
     )
 
 
@@ -775,6 +783,25 @@ def _build_weekdays(match: re.Match[str], ctx: MatchContext) -> TimeValue | None
                      unit="week", periodic=True)
 
 
+# =========================================================================== days relative to the note
+
+_RELATIVE_DAY = (
+    r"\b(?P<word>the\s+day\s+before\s+yesterday|yesterday|today|this\s+(?:morning|afternoon|evening)|"
+    r"tonight|last\s+night|earlier\s+today)\b"
+)
+_RELATIVE_DAY_OFFSETS = {"yesterday": 1, "last": 1, "the": 2}
+
+
+def _build_relative_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    """"yesterday" in a note dated 15 March 2025 is 2025-03-14; without a note date, nothing."""
+    reference = ctx.settings.reference_date
+    if reference is None:
+        return None
+    first = match.group("word").lower().split()[0]
+    when = reference - datetime.timedelta(days=_RELATIVE_DAY_OFFSETS.get(first, 0))
+    return make_value(KIND_DATE, match, ctx, date=when.isoformat(), anchor=ANCHOR_DOCUMENT_DATE)
+
+
 # =========================================================================== the rule set
 
 #: All rules; on equal spans the earlier rule wins.
@@ -811,6 +838,7 @@ RULES: tuple[Rule, ...] = (
     word_rule("cycle_day.range", _CYCLE_RANGE, _build_cycle_range),
     word_rule("cycle_day.bare_cycle", _BARE_CYCLE, _build_cycle_n),
     word_rule("interval.weekdays", _WEEKDAYS, _build_weekdays),
+    word_rule("date.relative_day", _RELATIVE_DAY, _build_relative_day),
     Rule("count.digits", _COUNT_DIGITS, _build_count),
     Rule("count.words", _COUNT_WORDS, _build_count, at_number_words=True),
 )
@@ -927,13 +955,15 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
     if not years:
         return first
     reference = datetime.date(int(years[0][1]), 1, 1)
-    second = find_time_expressions(text, replace(settings, reference_date=reference))
+    second = find_time_expressions(text, replace(settings, reference_date=reference, reference_is_written_date=False))
     known = {(v.start, v.end): v for v in first}
     result: list[TimeValue] = []
     for value in second:
         if (value.start, value.end) in known:
             result.append(known[(value.start, value.end)])
             continue
+        if value.anchor == ANCHOR_DOCUMENT_DATE:
+            continue  # "yesterday" needs the document's own date, not a year from the text
         before = [year for start, year in years if start < value.start]
         year = before[-1] if before else years[0][1]
         result.append(replace(value, date=_with_year(value.date, year),

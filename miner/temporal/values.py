@@ -72,6 +72,9 @@ class TemporalSettings:
 
     day_first: bool = True
     reference_date: datetime.date | None = None
+    #: The reference is the date the text was written (a note): an ambiguous "3/4" whose
+    #: ``day_first`` reading falls after it is read the other way round.
+    reference_is_written_date: bool = True
 
 
 @dataclass(frozen=True)

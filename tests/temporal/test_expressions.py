@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from miner.temporal import TemporalSettings, TimeValue, find_time_expressions, normalize
+from miner.temporal import (
+    TemporalSettings,
+    TimeValue,
+    find_time_expressions,
+    find_time_expressions_in_narrative,
+    normalize,
+)
 
 # Shorthands for the expected fields.
 CD = "cycle_day"
@@ -651,3 +657,20 @@ def test_no_digits_and_no_time_words_returns_nothing_fast() -> None:
 ])
 def test_bare_cycles_and_counts_are_not_anchors(text: str) -> None:
     assert [v.kind for v in find_time_expressions(text) if v.kind in ("cycle_day", "post_dose")] == []
+
+
+def test_days_relative_to_the_note_date() -> None:
+    note = TemporalSettings(reference_date=datetime.date(2025, 3, 15))
+    dates = {v.text: v.date for v in find_time_expressions("last dose yesterday; fever 2 days ago, "
+                                                           "seen this morning", note)}
+    assert dates == {"yesterday": "2025-03-14", "2 days ago": "2025-03-13", "this morning": "2025-03-15"}
+    # without the note's date there is no date, and the narrative's year is not used for it
+    assert [v.kind for v in find_time_expressions_in_narrative("seen 4 March 2024; fever yesterday")] == ["date"]
+
+
+def test_an_ambiguous_date_in_a_note_is_not_after_the_note() -> None:
+    note = TemporalSettings(reference_date=datetime.date(2025, 3, 6), day_first=True)
+    (value,) = [v for v in find_time_expressions("admitted on 3/4 with fever", note) if v.kind == "date"]
+    assert value.date == "2025-03-04"  # 3 April would be after the note was written
+    (value,) = [v for v in find_time_expressions("admitted on 3/2 with fever", note) if v.kind == "date"]
+    assert value.date == "2025-02-03"  # both readings are possible: day_first decides

@@ -1,0 +1,234 @@
+"""From note exports to one record per patient: the flow that ``miner screen`` runs.
+
+Each note goes through the pipeline with its own date as the reference for "yesterday"
+and "04/15", and with its sections (medication and allergy lists, family history do not
+count; past history is historical). A patient's notes are then read as one timeline, in
+date order:
+
+- a sentence repeated from an earlier note of the same patient (copy-forward) is not
+  counted again;
+- a fever or CRS sentence without its own date is dated by its note, and the same
+  illness told in the emergency note, the progress note and the discharge summary (dates
+  within three days, no dose between) is one episode;
+- infusion notes give the doses ("C3D1 talquetamab given", "last dose yesterday").
+
+Evidence in the records points at the note (``doc_id`` is the note_id, offsets are into
+the note's text).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from miner.classify.criteria import Criteria, load_criteria
+from miner.classify.recurrence import classify
+from miner.episodes.builder import EpisodeBuilder
+from miner.episodes.model import Evidence, Mention, PatientRecord, Sentence
+from miner.ingest.notes import Note, RowProblem, read_note_export
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+logger = logging.getLogger(__name__)
+
+_NOTE_GAP = "\n\n"
+_WORDS = re.compile(r"[a-z0-9]+")
+MIN_COPY_WORDS = 8  # shorter sentences ("Afebrile.", "Plan: continue.") repeat by chance
+
+
+@dataclass
+class NoteSummary:
+    """What one note contributed (a row of ``notes.csv``)."""
+
+    note: Note
+    sections: list[str] = field(default_factory=list)
+    mentions: int = 0
+    copied_sentences: int = 0
+    dose_events: int = 0
+    episodes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PatientResult:
+    """One patient of an export: the record, its mentions (note offsets), its notes."""
+
+    patient_id: str
+    record: PatientRecord | None
+    mentions: list[tuple[str, Mention]]
+    notes: list[NoteSummary]
+
+
+def _fingerprint(text: str) -> str | None:
+    words = _WORDS.findall(text.lower())
+    if len(words) < MIN_COPY_WORDS:
+        return None
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=12).hexdigest()
+
+
+class Screener:
+    """Screens note exports; the spaCy pipeline is built once."""
+
+    def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None) -> None:
+        if nlp is None:
+            from miner.pipeline import build_nlp
+
+            nlp = build_nlp()
+        self.nlp = nlp
+        self.criteria = criteria or load_criteria()
+
+    def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
+        """One record from all the notes of one patient."""
+        from miner.pipeline import doc_mentions, doc_sentences
+
+        notes = sorted(notes, key=lambda n: n.sort_key)
+        docs = []
+        for note in notes:
+            doc = self.nlp.make_doc(note.text)
+            if note.date:
+                doc.user_data["reference_date"] = note.date
+            docs.append(doc)
+        text_parts: list[str] = []
+        starts: list[int] = []
+        sentences: list[Sentence] = []
+        mentions: list[Mention] = []
+        summaries: list[NoteSummary] = []
+        seen: set[str] = set()
+        offset = 0
+        for note, doc in zip(notes, self.nlp.pipe(docs), strict=True):
+            summary = NoteSummary(note)
+            starts.append(offset)
+            text_parts.append(note.text + _NOTE_GAP)
+            base = len(sentences)
+            note_sentences = doc_sentences(doc, offset)
+            copied: set[int] = set()
+            for sentence in note_sentences:
+                key = _fingerprint(sentence.text)
+                if key is not None and key in seen:
+                    copied.add(sentence.index)  # copy-forward: told in an earlier note
+                elif key is not None:
+                    seen.add(key)
+            summary.copied_sentences = len(copied)
+            sentences.extend(replace(s, index=s.index + base) for s in note_sentences)
+            for mention in doc_mentions(doc, offset):
+                if mention.sentence in copied:
+                    continue
+                mention.sentence += base
+                mentions.append(mention)
+                summary.mentions += 1
+            if doc.has_extension("sections"):
+                summary.sections = sorted({s.category for s in doc._.sections if s.category})
+            summaries.append(summary)
+            offset += len(note.text) + len(_NOTE_GAP)
+        text = "".join(text_parts)
+
+        def note_index(position: int) -> int:
+            return max(0, bisect.bisect_right(starts, position) - 1)
+
+        builder = EpisodeBuilder(text, sentences, mentions, doc_id=export_id, criteria=self.criteria,
+                                 date_at=lambda position: notes[note_index(position)].date)
+        record = builder.build(patient_id, 0, len(text))
+        record.doc_id = export_id
+        _relocate(record, notes, starts, note_index)
+        by_note = {s.note.note_id: s for s in summaries}
+        for number, episode in enumerate(record.episodes, start=1):
+            for item in episode.evidence:
+                contributor = by_note.get(item.doc_id or "")
+                if contributor is not None and number not in contributor.episodes:
+                    contributor.episodes.append(number)
+        for event in (record.timeline or {}).get("events", []):
+            contributor = by_note.get((event.get("evidence") or {}).get("doc_id") or "")
+            if contributor is not None:
+                contributor.dose_events += 1
+        located = []
+        for mention in mentions:
+            index = note_index(mention.start)
+            located.append((notes[index].note_id, replace(mention, start=mention.start - starts[index],
+                                                          end=mention.end - starts[index])))
+        if not (record.drugs or record.episodes):
+            return PatientResult(patient_id, None, located, summaries)
+        classify(record, self.criteria)
+        return PatientResult(patient_id, record, located, summaries)
+
+
+def _relocate(record: PatientRecord, notes: list[Note], starts: list[int],
+              note_index: Callable[[int], int]) -> None:
+    """Point every piece of evidence at its note: ``doc_id`` = note_id, note offsets."""
+
+    def move(evidence: Evidence) -> Evidence:
+        if evidence.start < 0:
+            return evidence
+        index = note_index(evidence.start)
+        return Evidence(evidence.text, evidence.start - starts[index], evidence.end - starts[index], None,
+                        notes[index].note_id)
+
+    for episode in record.episodes:
+        episode.evidence = [move(e) for e in episode.evidence]
+    record.evidence = {name: [move(e) for e in items] for name, items in record.evidence.items()}
+    if record.timeline:
+        for event in record.timeline.get("events", []):
+            if event.get("evidence"):
+                event["evidence"] = move(Evidence(**event["evidence"])).to_dict()
+    for fever in record.other_fevers:
+        fever["evidence"] = [move(Evidence(**e)).to_dict() for e in fever["evidence"]]
+    for alternative in record.alternatives:
+        alternative["evidence"] = move(Evidence(**alternative["evidence"])).to_dict()
+    if record.periodicity:
+        record.periodicity["evidence"] = [move(Evidence(**e)).to_dict() for e in record.periodicity["evidence"]]
+    record.segment = {"notes": [n.note_id for n in notes], "first_note": notes[0].date if notes else None,
+                      "last_note": notes[-1].date if notes else None}
+
+
+def group_notes(items: Iterable[Note | RowProblem]) -> tuple[dict[str, list[Note]], list[RowProblem]]:
+    """Notes by patient, and the rows that could not be read."""
+    patients: dict[str, list[Note]] = defaultdict(list)
+    problems: list[RowProblem] = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        if isinstance(item, RowProblem):
+            problems.append(item)
+            continue
+        key = (item.patient_id, item.note_id)
+        if key in seen:
+            problems.append(RowProblem(item.source, item.row, f"duplicate note_id {item.note_id!r} for patient "
+                                       f"{item.patient_id!r}; the first one is kept", item.note_id))
+            continue
+        seen.add(key)
+        patients[item.patient_id].append(item)
+    return dict(patients), problems
+
+
+def screen_export(path: Path, screener: Screener, mapping: dict[str, str] | None = None, *,
+                  day_first: bool = True, undated: bool = False,
+                  on_patient: Callable[[PatientResult], None] | None = None) -> tuple[list[PatientResult],
+                                                                                      list[RowProblem]]:
+    """Screen one export: a result per patient, and the rows that could not be read."""
+    patients, problems = group_notes(read_note_export(path, mapping, day_first=day_first, undated=undated))
+    results = []
+    for patient_id in sorted(patients):
+        result = screener.screen_patient(patient_id, patients[patient_id], path.stem)
+        results.append(result)
+        if on_patient:
+            on_patient(result)
+    return results, problems
+
+
+def iter_patients(results: list[PatientResult]) -> Iterator[PatientRecord]:
+    return (r.record for r in results if r.record is not None)
+
+
+def note_row(summary: NoteSummary) -> dict[str, Any]:
+    note = summary.note
+    return {"patient_id": note.patient_id, "note_id": note.note_id,
+            "note_datetime": note.note_datetime.isoformat(timespec="minutes") if note.note_datetime else "",
+            "note_type": note.note_type,
+            "row": note.row, "source": note.source, "sections": ";".join(summary.sections),
+            "mentions": summary.mentions, "copied_sentences": summary.copied_sentences,
+            "dose_events": summary.dose_events, "episodes": ";".join(str(e) for e in summary.episodes)}
