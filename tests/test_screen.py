@@ -216,3 +216,14 @@ def test_cli_screen_writes_every_output_and_lists_bad_rows(tmp_path: Path) -> No
     failed = [r for r in manifest if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["row"] == str(len(COURSE) + len(OTHERS) + 1)
     assert "notes/s" in result.output
+
+
+def test_a_one_line_list_section_does_not_swallow_the_note(nlp) -> None:  # type: ignore[no-untyped-def]
+    from miner.pipeline import doc_mentions
+
+    text = ("Allergies: NKDA\n03/02 09:40 C4D1 epcoritamab 48 mg SC given. T 38.9 at 21:00.\n\n"
+            "Medications:\ndexamethasone 4 mg\ntocilizumab PRN\n\nFamily History: brother with CRS.\nHe had CRS.")
+    kept = [(m.label, m.text) for m in doc_mentions(nlp(text))]
+    assert ("DRUG", "epcoritamab") in kept and ("FEVER", "38.9") in kept  # after the allergy line
+    assert ("TREATMENT", "tocilizumab") not in kept  # the medication list, to its blank line
+    assert kept.count(("CRS", "CRS")) == 1  # the brother's CRS is dropped, the patient's is kept

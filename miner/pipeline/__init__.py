@@ -52,6 +52,31 @@ def doc_sentences(doc: Doc, offset: int = 0) -> list[Sentence]:
     ]
 
 
+def _section_scopes(doc: Doc) -> dict[str | None, list[tuple[int, int]]]:
+    """Character ranges where a section's policy applies. medspaCy extends a section to the
+    next header; a list section ends sooner: at the end of its header line when the header
+    has content after it ("Allergies: penicillin"), else at the first blank line."""
+    if not Doc.has_extension("sections") or not doc._.sections:
+        return {}
+    scopes: dict[str | None, list[tuple[int, int]]] = {}
+    text = doc.text
+    for section in doc._.sections:
+        if section.category is None:
+            continue
+        title_end = doc[section.title_end - 1].idx + len(doc[section.title_end - 1]) if section.title_end else 0
+        body_end = doc[section.body_end - 1].idx + len(doc[section.body_end - 1]) if section.body_end else len(text)
+        line_end = text.find("\n", title_end)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[title_end:line_end].strip():
+            end = line_end
+        else:
+            blank = text.find("\n\n", line_end + 1)
+            end = len(text) if blank < 0 else blank
+        start = doc[section.title_start].idx if section.title_end else 0
+        scopes.setdefault(section.category, []).append((start, min(end, body_end)))
+    return scopes
+
+
 def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
     """The Doc's mentions as plain objects sorted by position, offsets shifted by ``offset``."""
     spans = doc.spans.get(SPAN_KEY, [])
@@ -60,10 +85,12 @@ def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
         for i in range(sent.start, sent.end):
             sent_index[i] = index
     mentions = []
-    has_sections = Doc.has_extension("sections") and bool(doc._.sections)
+    scopes = _section_scopes(doc)
     for span in spans:
-        section = span[0]._.section_category if has_sections else None
+        section = span[0]._.section_category if scopes else None
         policy = section_policy(section)
+        if policy != "keep" and not any(start <= span.start_char < end for start, end in scopes.get(section, [])):
+            policy = "keep"  # past the list: "Allergies: NKDA" does not swallow the rest of the note
         if policy == "ignore":
             continue  # "Medications: tocilizumab 8 mg/kg PRN", "Family history: CRS in her brother"
         mentions.append(
