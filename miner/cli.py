@@ -103,8 +103,9 @@ def screen(
     map_: Annotated[list[str] | None, typer.Option("--map", help="Column mapping FIELD=COLUMN, repeatable: "
                                                    "--map text=note_text --map patient_id=mrn. Fields: "
                                                    "patient_id, note_id, note_datetime, text, note_type.")] = None,
-    month_first: Annotated[bool, typer.Option("--month-first", help="Read 05/06/2025 as 6 May (US exports); "
-                                              "the default reads it as 5 June.")] = False,
+    month_first: Annotated[bool, typer.Option("--month-first", help="Read 05/06/2025 as 6 May (US exports) "
+                                              "when a patient's notes do not show their order (a date such as "
+                                              "10/26/2022 does); the default reads it as 5 June.")] = False,
     undated: Annotated[bool, typer.Option("--undated", help="Accept notes without a date (teaching corpora "
                                           "such as MTSamples); nothing is then placed by note date.")] = False,
     criteria: Annotated[Path | None, typer.Option(help="A criteria TOML file to use instead of "
@@ -133,7 +134,7 @@ def screen(
     except ValueError as err:
         console.print(f"[red]{err}[/red]")
         raise typer.Exit(code=2) from err
-    screener = Screener(criteria=crit)
+    screener = Screener(criteria=crit, day_first=not month_first)
     results: list[PatientResult] = []
     problems = []
     started = time.perf_counter()

@@ -25,6 +25,10 @@ _TEMPERATURE = re.compile(
 )
 
 
+_THRESHOLD_BEFORE = re.compile(r"(?:>=?|≥|=>|<=?|≤|\b(?:above|over|exceeding|greater than|less than|under|below|"
+                               r"at least|of at least))\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Temperature:
     """A body temperature found in text, converted to Celsius."""
@@ -83,6 +87,8 @@ def find_temperatures(text: str) -> list[Temperature]:
         if not 34.0 <= celsius <= 43.5:
             continue
         start = match.start("value")
+        if _THRESHOLD_BEFORE.search(text, max(0, start - 14), start):
+            continue  # "call for T >= 38.0", "fever above 38.5 °C": a threshold, not a reading
         end = match.end("unit") if unit_text else match.end("value")
         found.append(Temperature(start, end, text[start:end], round(celsius, 1), unit))
     return found

@@ -73,25 +73,65 @@ def _fingerprint(text: str) -> str | None:
     return hashlib.blake2b(" ".join(words).encode(), digest_size=12).hexdigest()
 
 
+_FAHRENHEIT = re.compile(r"\b(?:9\d|10\d)(?:\.\d)?\s?°?\s?F\b")
+_CELSIUS = re.compile(r"\b(?:3[5-9]|4[0-2])(?:[.,]\d)?\s?°?\s?C\b")
+_NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/\d{2,4})?(?![\d/])")
+
+
+def infer_day_first(texts: Iterable[str], default: bool) -> bool:
+    """The day/month order of one patient's notes, from the dates that can only be read one
+    way ("10/26/2022" is month-first, "27/2" day-first); without one, from the temperature
+    unit (°F notes are US, month-first); ``default`` when nothing tells. One clinic writes one
+    way: a US export's "2/6/2023" is 6 February."""
+    day_first = month_first = 0
+    texts_seen = list(texts)
+    for text in texts_seen:
+        for match in _NUMERIC_DATE.finditer(text):
+            first, second = int(match.group(1)), int(match.group(2))
+            if 12 < first <= 31 and 1 <= second <= 12:
+                day_first += 1
+            elif 12 < second <= 31 and 1 <= first <= 12:
+                month_first += 1
+    if day_first and not month_first:
+        return True
+    if month_first and not day_first:
+        return False
+    if not day_first and not month_first:
+        # no telling date: °F notes are written month-first (US), °C notes day-first
+        fahrenheit = celsius = 0
+        for text in texts_seen:
+            fahrenheit += len(_FAHRENHEIT.findall(text))
+            celsius += len(_CELSIUS.findall(text))
+        if fahrenheit and not celsius:
+            return False
+        if celsius and not fahrenheit:
+            return True
+    return default
+
+
 class Screener:
     """Screens note exports; the spaCy pipeline is built once."""
 
-    def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None) -> None:
+    def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None,
+                 day_first: bool = True) -> None:
         if nlp is None:
             from miner.pipeline import build_nlp
 
             nlp = build_nlp()
         self.nlp = nlp
         self.criteria = criteria or load_criteria()
+        self.day_first = day_first
 
     def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
         """One record from all the notes of one patient."""
         from miner.pipeline import doc_mentions, doc_sentences
 
         notes = sorted(notes, key=lambda n: n.sort_key)
+        day_first = infer_day_first((n.text for n in notes), self.day_first)
         docs = []
         for note in notes:
             doc = self.nlp.make_doc(note.text)
+            doc.user_data["day_first"] = day_first
             if note.date:
                 doc.user_data["reference_date"] = note.date
             docs.append(doc)
@@ -133,7 +173,8 @@ class Screener:
             return max(0, bisect.bisect_right(starts, position) - 1)
 
         builder = EpisodeBuilder(text, sentences, mentions, doc_id=export_id, criteria=self.criteria,
-                                 date_at=lambda position: notes[note_index(position)].date)
+                                 date_at=lambda position: notes[note_index(position)].date,
+                                 note_at=note_index)
         record = builder.build(patient_id, 0, len(text))
         record.doc_id = export_id
         _relocate(record, notes, starts, note_index)

@@ -58,7 +58,7 @@ _SEX_WORDS = {
 }
 _NEUTROPENIC = re.compile(
     r"\bneutropeni\w*|\bfebrile neutropenia\b|\b(?:neutrophil|count|blood count) nadir|"
-    r"\bnadir\b|\bagranulocyt\w*", re.IGNORECASE)
+    r"\bnadir\b|\bagranulocyt\w*|\bANC\s*(?:of\s*|was\s*|:\s*)?0?[.,][0-4]\d*\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 _TEST_NAME_AFTER = re.compile(
     r"\s*(?:testing|test|tests|PCR|RT-PCR|swabs?|serology|antigen|screen)", re.IGNORECASE
@@ -187,10 +187,12 @@ class EpisodeBuilder:
 
     def __init__(self, text: str, sentences: list[Sentence], mentions: list[Mention],
                  page_at: PageLookup | None = None, doc_id: str = "",
-                 criteria: Criteria | None = None, date_at: DateLookup | None = None) -> None:
+                 criteria: Criteria | None = None, date_at: DateLookup | None = None,
+                 note_at: Callable[[int], int] | None = None) -> None:
         self.criteria = criteria or load_criteria()
         # the date of the note an offset is in (note exports); None for case reports
         self.date_at = date_at
+        self.note_at = note_at  # which note an offset is in (note exports)
         self.text = text
         self.sentences = sentences
         self.mentions = mentions
@@ -414,22 +416,29 @@ class EpisodeBuilder:
         """Position of a following sentence of the same paragraph that documents an
         infection as the cause of this fever (positive culture, PCR, imaging), unless
         the paragraph attributes the fever to CRS instead."""
-        for later in range(position + 1, min(position + 5, len(sentences))):
+        in_note = self.date_at is not None and self.note_at is not None
+        reach = 25 if in_note else 5  # a note is one visit: its assessment may come much later
+        for later in range(position + 1, min(position + reach, len(sentences))):
             follower = sentences[later]
-            if "\n\n" in self.text[sentences[later - 1].end - 1 : follower.start + 1]:
+            if in_note:
+                if self.note_at(follower.start) != self.note_at(sentences[position].start):  # type: ignore[misc]
+                    return None
+            elif "\n\n" in self.text[sentences[later - 1].end - 1 : follower.start + 1]:
                 return None
             mentions = by_sentence[follower.index]
             if self._named_crs(mentions) and cues.CRS_ATTRIBUTION.search(follower.text):
                 return None
             workups = [m for m in mentions if m.label == INFECTION_WORKUP]
             infections = [m for m in mentions if self._documents_infection(m, workups)]
-            if infections and (cues.WORKUP_POSITIVE.search(follower.text)
+            if infections and (in_note or cues.WORKUP_POSITIVE.search(follower.text)
                                or cues.INFECTION_CAUSE.search(follower.text)
                                or cues.INFECTION_CONFIRMED.search(follower.text)):
-                return later
+                return later  # in a note, the visit's diagnosis: "A/P: Klebsiella bacteremia"
             if workups and cues.WORKUP_POSITIVE.search(follower.text) and \
                     not cues.WORKUP_NEGATIVE.search(follower.text):
                 return later  # "the pneumococcal urinary antigen was positive"
+            if in_note and self.criteria.exclude_neutropenic_fever and _NEUTROPENIC.search(follower.text):
+                return later  # the same visit: "Labs: WBC 0.6, ANC 0.2" -> neutropenic fever
         return None
 
     def _fever_explained(self, sentence: Sentence, mentions: list[Mention]) -> bool:
@@ -441,7 +450,12 @@ class EpisodeBuilder:
         infections = [m for m in mentions if m.label == INFECTION and m.is_asserted]
         if not infections:
             return False
-        return bool(cues.INFECTION_CAUSE.search(sentence.text))
+        if cues.INFECTION_CAUSE.search(sentence.text):
+            return True
+        # "10/26: febrile 103.5 °F, Klebsiella bacteremia (BCx 2/2 bottles), treated with cefepime"
+        workups = [m for m in mentions if m.label == INFECTION_WORKUP]
+        documented = [m for m in infections if self._documents_infection(m, workups) and m.norm != "infection"]
+        return bool(documented)  # a named infection diagnosed beside the fever is its explanation
 
     def _phase(self, sentence: Sentence, mentions: list[Mention], events: list[_Event],
                timeline: Timeline | None = None) -> str:
@@ -455,8 +469,8 @@ class EpisodeBuilder:
             if kind == "cycle_day":
                 cycle = m.value.get("cycle")
                 day = m.value.get("day")
-                if _BEYOND.search(self.text[max(0, m.start - 12) : m.start]):
-                    late += 1  # "beyond cycle 1", "after C1"
+                if day is None and _BEYOND.search(self.text[max(0, m.start - 12) : m.start]):
+                    late += 1  # "beyond cycle 1", "after C1" (but "following C1D8" is in cycle 1)
                 elif cycle == 1 or (cycle is None and day is not None and day <= self.criteria.initial_phase_max_day):
                     initial += 2
                 elif cycle is not None and cycle >= 2:
@@ -878,11 +892,19 @@ class EpisodeBuilder:
             record.infection_workup_negative = True
         if record.documented_infection is None and (negative or positive):
             record.documented_infection = positive
+        # the response of the late episodes (an initial-phase response says nothing about them)
+        late = {e.start for episode in record.episodes if episode.phase == "late" for e in episode.evidence}
         tocilizumab = [s for s in sentences if any(
             m.label == TREATMENT and m.norm == "tocilizumab" and m.is_asserted
-            for m in by_sentence[s.index])]
+            for m in by_sentence[s.index]) and (s.start in late or self._after_late(record, s))]
         if any(cues.TOCILIZUMAB_RESPONSE.search(s.text) for s in tocilizumab):
             record.tocilizumab_response = True
+
+    def _after_late(self, record: PatientRecord, sentence: Sentence) -> bool:
+        """A sentence within the management that follows a late episode (the same note)."""
+        return any(e.start <= sentence.start <= e.end + 600 and (
+            self.note_at is None or self.note_at(e.start) == self.note_at(sentence.start))
+            for episode in record.episodes if episode.phase == "late" for e in episode.evidence[:1])
 
     def _documents_infection(self, m: Mention, workups: list[Mention]) -> bool:
         """An asserted infection that is not the name of a test ("COVID-19 RT-PCR").
@@ -890,8 +912,8 @@ class EpisodeBuilder:
         A named infection must not be historical; the bare word "infection" counts only
         with a word before it ("SARS-CoV-2 infection", "bloodstream infection").
         """
-        if m.label != INFECTION or not m.is_asserted or m.is_uncertain:
-            return False
+        if m.label != INFECTION or not m.is_asserted or m.is_uncertain or m.norm == "neutropenic fever":
+            return False  # febrile neutropenia names no infection (criteria: exclude_neutropenic_fever)
         if any(w.start <= m.end + 2 and w.end >= m.start for w in workups):
             return False
         if m.norm == "infection":

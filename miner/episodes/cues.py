@@ -108,7 +108,8 @@ IMPACT = (
 )
 # "a written CRS action plan", "CRS education", "CRS prophylaxis": CRS as a modifier
 NOT_AN_EPISODE = re.compile(
-    r"\s*(?:\)\s*)?(?:action plan|plan|education|teaching|risk|monitoring|protocol|guidelines?|"
+    r"\s*(?:\)\s*)?(?:(?:/|&|and|or)\s*(?:ICANS|neurotoxicity|neurologic(?:al)? toxicity)\s*)?"
+    r"(?:action plan|reviewed|discussed|counsel\w*|plan|education|teaching|risk|monitoring|protocol|guidelines?|"
     r"card|wallet card|precautions|prophylaxis|management (?:plan|algorithm|guidelines?)|"
     r"criteria|grading (?:system|scale|criteria)|score|scale|order set|kit|pathway|"
     r"mitigation|prevention)\b",

@@ -65,9 +65,10 @@ def _section_scopes(doc: Doc) -> dict[str | None, list[tuple[int, int]]]:
             continue
         title_end = doc[section.title_end - 1].idx + len(doc[section.title_end - 1]) if section.title_end else 0
         body_end = doc[section.body_end - 1].idx + len(doc[section.body_end - 1]) if section.body_end else len(text)
+        header_alone = bool(section.title_end) and "\n" in doc[section.title_end - 1].text
         line_end = text.find("\n", title_end)
         line_end = len(text) if line_end < 0 else line_end
-        if text[title_end:line_end].strip():
+        if not header_alone and text[title_end:line_end].strip():
             end = line_end
         else:
             blank = text.find("\n\n", line_end + 1)

@@ -1,6 +1,8 @@
 """A fast rule-based sentence splitter for case reports and clinical notes."""
 
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -9,6 +11,7 @@ _NO_BREAK = frozenset(
     "al e.g i.e vs approx dr mr mrs ms fig figs ref refs nos inc dept univ vol pp ca cf "
     "etc resp approx".split()
 )
+_DATED_ITEM = re.compile(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$")  # "... x1. 7/3: fever 38.4"
 _LINE_BREAK_MAX_LEN = 60  # a line shorter than this ends its sentence (lists, vitals)
 
 
@@ -45,8 +48,8 @@ class SentenceSplitter:
                     line_start = token.idx
             if not start and not token.is_space:
                 last = prev if not prev.is_space else (doc[i - 2] if i >= 2 else prev)
-                if last.text in {".", "!", "?"} and (token.is_title or token.is_digit or
-                                                      token.is_upper or token.text in {"(", "["}):
+                if last.text in {".", "!", "?"} and (token.is_title or token.is_digit or _DATED_ITEM.match(token.text)
+                                                      or token.is_upper or token.text in {"(", "["}):
                     before = doc[last.i - 1].lower_ if last.i > 0 else ""
                     # "J. Smith" is an initial, but "38.8 °C. On 30 May" ends a sentence
                     degree = last.i > 1 and doc[last.i - 2].text.endswith(("°", "º"))

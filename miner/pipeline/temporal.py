@@ -29,7 +29,8 @@ class TimingTagger:
     """Tags every time expression the pure parser finds; ``span._.value`` is its dict.
 
     The document date, when known, is read from ``doc.user_data["reference_date"]``
-    (an ISO date string) so that "04/15" gets its year; without it, a date written
+    (an ISO date string) so that "04/15" gets its year, and ``doc.user_data["day_first"]``
+    overrides the day/month order for one document; without it, a date written
     without a year takes the year of the nearest dated expression before it.
     """
 
@@ -40,7 +41,8 @@ class TimingTagger:
     def __call__(self, doc: Doc) -> Doc:
         reference = doc.user_data.get("reference_date") if doc.user_data else None
         ref_date = datetime.date.fromisoformat(reference[:10]) if reference else None
-        settings = TemporalSettings(day_first=self.day_first, reference_date=ref_date)
+        day_first = doc.user_data.get("day_first", self.day_first) if doc.user_data else self.day_first
+        settings = TemporalSettings(day_first=bool(day_first), reference_date=ref_date)
         for value in find_time_expressions_in_narrative(doc.text, settings):
             if not is_timing_mention(value):
                 continue

@@ -60,6 +60,8 @@ _QUALIFIERS = {
 }
 _PREP_BEFORE = compile_pattern(r"\b(?P<prep>since|until|till|before|after|by|from|on|in|during|dated|of|to)\s+\Z")
 # "on 04/15", "since 04/15"; not "in 3/4 patients".
+# where a dated list item starts: a line start, a sentence end, or a heading's colon
+_ITEM_START = compile_pattern(r"(?:^|\n|[.;:]\s|\.\s+)\s*\Z")
 _DAY_MONTH_PREPS = {"on", "since", "until", "till", "from", "to", "before", "after", "by", "dated"}
 _PERIOD_BEFORE = compile_pattern(r"\b(?:early|mid|late|end\s+of|beginning\s+of)[\s-]+\Z")
 # A bare year is a date only after one of these ("diagnosed in 2019").
@@ -212,7 +214,9 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     # 04/15: needs a reference year, and in running text a word that makes it a date
     reference_year = _reference_year(ctx)
     prep = _preposition(ctx, match.start())
-    is_dated = ctx.whole or (prep is not None and prep.group("prep") in _DAY_MONTH_PREPS)
+    is_dated = ctx.whole or (prep is not None and prep.group("prep") in _DAY_MONTH_PREPS) or (
+        _ITEM_START.search(ctx.lowered, max(0, match.start() - 40), match.start()) is not None
+        and ctx.lowered.startswith(":", match.end()))  # "Interval history: 27/2: fever ..."
     if reference_year is None or not is_dated:
         return None
     ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
@@ -226,6 +230,8 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
         other_iso = _iso(reference_year, other[1], other[0]) if other else None
         if other_iso and other_iso <= reference.isoformat():
             iso = other_iso
+        else:  # "28/11" in a note of January 2025: 28 November 2024
+            iso = _iso(reference_year - 1, ordered[1], ordered[0])
     return _date_value(match, ctx, iso)
 
 
