@@ -381,6 +381,8 @@ class EpisodeBuilder:
                 continue
             if _LITERATURE.search(sentence.text) and not _THIS_PATIENT.search(sentence.text):
                 continue  # "CRS occurred in about half of patients in DeLLphi-301"
+            if sentence.text.rstrip().endswith("?"):
+                continue  # a question ("what caused the fever after C5D1?") asserts nothing
             if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
                 continue
             if not crs and self.criteria.exclude_infection_explained:

@@ -46,11 +46,13 @@ _NUMBERED = re.compile(
 _END = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d+\.?\s*)?(?:Discussion|Conclusions?|References|"
     r"Acknowledg(?:e)?ments?|Literature review|Funding|Declarations|Author contributions|"
-    r"Summary and discussion|Learning points|Comment)\b[^\n]{0,40}$",
+    r"Summary and discussion|Learning points|Teaching points|Key points|Take-home (?:points|messages)|"
+    r"Comment)\b[^\n]{0,40}$",
     re.MULTILINE | re.IGNORECASE,
 )
 _CASE_SECTION = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d+\.?\s*)?(?:Case (?:presentation|report|description|"
+    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d+\.?\s*)?(?:(?:The|Our|Index|Clinical) )?"
+    r"(?:Case (?:presentation|report|description|"
     r"history|summary)s?|Clinical (?:case|presentation|course)|Patient (?:and methods|"
     r"presentation)|Case)\b[^\n]{0,40}$",
     re.MULTILINE | re.IGNORECASE,
