@@ -38,6 +38,9 @@ from miner.episodes.timeline import (
     place_episode,
     successive_gaps,
 )
+from miner.episodes.timeline import (
+    parse_date as parse_iso,
+)
 from miner.grading import derive_from_text, grade_disagreement
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
 from miner.measures import FEVER_THRESHOLD_C, find_temperatures
@@ -420,6 +423,32 @@ class EpisodeBuilder:
         the paragraph attributes the fever to CRS instead."""
         in_note = self.date_at is not None and self.note_at is not None
         reach = 25 if in_note else 5  # a note is one visit: its assessment may come much later
+        blamed = self._blamed_in(sentences, position, by_sentence, in_note, reach)
+        if blamed is None:
+            return None
+        for later in range(position + 1, blamed + 1):
+            # "... identified two documented infections. However, several febrile episodes lacked
+            # a clear infectious source and were attributed to CRS": not all infection
+            mentions = by_sentence[sentences[later].index]
+            if self._named_crs(mentions) and cues.CRS_ATTRIBUTION.search(sentences[later].text):
+                return None
+        for later in range(blamed + 1, min(position + reach, len(sentences))):
+            if not self._same_unit(sentences, position, later, in_note):
+                break
+            mentions = by_sentence[sentences[later].index]
+            if self._named_crs(mentions) and cues.CRS_ATTRIBUTION.search(sentences[later].text):
+                return None
+        return blamed
+
+    def _same_unit(self, sentences: list[Sentence], position: int, later: int, in_note: bool) -> bool:
+        """Whether a later sentence is in the same note (exports) or paragraph (reports)."""
+        if in_note:
+            return self.note_at(sentences[later].start) == self.note_at(sentences[position].start)  # type: ignore[misc]
+        return all("\n\n" not in self.text[sentences[k - 1].end - 1 : sentences[k].start + 1]
+                   for k in range(position + 1, later + 1))
+
+    def _blamed_in(self, sentences: list[Sentence], position: int, by_sentence: dict[int, list[Mention]],
+                   in_note: bool, reach: int) -> int | None:
         for later in range(position + 1, min(position + reach, len(sentences))):
             follower = sentences[later]
             if in_note:
@@ -456,8 +485,11 @@ class EpisodeBuilder:
             return True
         # "10/26: febrile 103.5 °F, Klebsiella bacteremia (BCx 2/2 bottles), treated with cefepime"
         workups = [m for m in mentions if m.label == INFECTION_WORKUP]
-        documented = [m for m in infections if self._documents_infection(m, workups) and m.norm != "infection"]
-        return bool(documented)  # a named infection diagnosed beside the fever is its explanation
+        # a named infection diagnosed beside the fever is its explanation, in a retelling too
+        # ("Interval history: 09/02: febrile 100.9 °F, community-acquired pneumonia")
+        documented = [m for m in infections if m.norm != "infection"
+                      and self._documents_infection(dataclasses.replace(m, is_historical=False), workups)]
+        return bool(documented)
 
     def _phase(self, sentence: Sentence, mentions: list[Mention], events: list[_Event],
                timeline: Timeline | None = None) -> str:
@@ -865,6 +897,7 @@ class EpisodeBuilder:
         drug_start = min((m.start for s in sentences for m in by_sentence[s.index]
                           if m.label == DRUG and m.is_asserted), default=None)
         negative = positive = False
+        about_late = self._late_workup_filter(record, sentences)
         for sentence in sentences:
             mentions = by_sentence[sentence.index]
             workups = [m for m in mentions if m.label == INFECTION_WORKUP]
@@ -875,6 +908,8 @@ class EpisodeBuilder:
                 record.documented_infection = True
                 record.evidence.setdefault("documented_infection", []).extend(
                     self.evidence(m.start, m.end) for m in infections)
+            if not about_late(sentence):
+                continue  # the work-up of a step-up CRS says nothing about the late fevers
             if workups or re.search(r"\binfectious (?:source|cause|focus)\b", sentence.text, re.I):
                 if cues.WORKUP_POSITIVE.search(sentence.text):
                     positive = True
@@ -901,6 +936,36 @@ class EpisodeBuilder:
             for m in by_sentence[s.index]) and (s.start in late or self._after_late(record, s))]
         if any(cues.TOCILIZUMAB_RESPONSE.search(s.text) for s in tocilizumab):
             record.tocilizumab_response = True
+
+    def _late_workup_filter(self, record: PatientRecord,
+                            sentences: list[Sentence]) -> Callable[[Sentence], bool]:
+        """Which sentences can report the work-up of the late episodes (patient-record.md:
+        infection_workup_negative is about the episodes after the initial phase, or the only
+        ones there are): in a note export, the notes that tell a late episode; in a report,
+        from the paragraph of the first late episode on."""
+        late = [e for episode in record.episodes if episode.phase == "late" and not episode.summary
+                for e in episode.evidence]
+        if not late:
+            return lambda sentence: True
+        late_dates = {parse_iso(e.date) for e in record.episodes if e.phase == "late" and e.date}
+        if self.note_at is not None:
+            notes = {self.note_at(e.start) for e in late}
+
+            def in_late_note(sentence: Sentence) -> bool:
+                if self.note_at(sentence.start) not in notes:  # type: ignore[misc]
+                    return False
+                # "26/02: fever ..., cultures negative" retells the episode of 26 February
+                own = [when for m in self.mentions
+                       if sentence.start <= m.start < sentence.end and m.label == TIMING and m.value
+                       and m.value.get("kind") == "date" and not m.value.get("is_dose_date")
+                       and (when := parse_iso(m.value.get("date"))) is not None]
+                known = [late for late in late_dates if late is not None]
+                return not own or any(abs((d - late).days) <= 1 for d in own for late in known)
+
+            return in_late_note
+        first = min(e.start for e in late)
+        paragraph = self.text.rfind("\n\n", 0, first)
+        return lambda sentence: sentence.end > paragraph
 
     def _after_late(self, record: PatientRecord, sentence: Sentence) -> bool:
         """A sentence within the management that follows a late episode (the same note)."""

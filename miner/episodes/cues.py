@@ -28,7 +28,8 @@ LATE_PHASE = re.compile(
 )
 RECURRING = re.compile(
     r"\b(?:recurren\w*|recurr\w+|recur|recurs|repeated\w*|repetitive|cyclic\w*|periodic\w*|"
-    r"every|each|consistently|regularly|regular intervals|predictabl\w*|episodes|fevers|"
+    r"every|each|consistently|regularly|regular intervals|predictabl\w*|"
+    r"(?:several|multiple|numerous|many|further|two|three|four|five) (?:\w+ )?(?:episodes|fevers|events)|"
     r"again|typically|invariably|reproducibl\w*|monthly|weekly|biweekly)\b",
     re.IGNORECASE,
 )

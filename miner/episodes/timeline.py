@@ -437,7 +437,13 @@ def merge_same_illness(episodes: list[Episode], dose_dates: list[datetime.date],
     """
     merged: list[Episode] = []
     last: Episode | None = None
+    initial = next((e for e in episodes if e.phase == "initial" and parse_date(e.date)), None)
     for episode in episodes:
+        when = parse_date(episode.date) if episode.phase == "late" else None
+        start = parse_date(initial.date) if initial is not None else None
+        if when is not None and start is not None and abs((when - start).days) <= 1:
+            _absorb(initial, episode)  # type: ignore[arg-type]  # the step-up CRS told again in a later note
+            continue
         when = parse_date(episode.date) if episode.phase == "late" and not episode.summary else None
         previous = parse_date(last.date) if last is not None else None
         if when is not None and last is not None and previous is not None and \

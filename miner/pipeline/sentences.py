@@ -12,6 +12,9 @@ _NO_BREAK = frozenset(
     "etc resp approx".split()
 )
 _DATED_ITEM = re.compile(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$")  # "... x1. 7/3: fever 38.4"
+# a line that starts a new unit whatever the length of the line before it: a header
+# ("VITAL SIGNS:", "A/P:"), a bullet, or a dated or timed entry ("03/02 09:40 ...", "2115: T 38.5")
+_NEW_ITEM = re.compile(r"[ \t]*(?:[A-Z][A-Za-z/&() -]{0,30}:|[-•*][ \t]|\d{1,2}/\d{1,2}\b|\d{3,4}:|\d{1,2}:\d{2}\b)")
 _LINE_BREAK_MAX_LEN = 60  # a line shorter than this ends its sentence (lists, vitals)
 
 
@@ -37,7 +40,8 @@ class SentenceSplitter:
                     start = True
                 elif "\n" in newline_text:
                     line_len = prev.idx + len(prev.text) - line_start
-                    start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 1].text.endswith(":")
+                    start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 1].text.endswith(":") or bool(
+                        _NEW_ITEM.match(doc.text, token.idx if not token.is_space else token.idx + len(token.text)))
                     if prev.is_space and i >= 2:
                         line_len = doc[i - 2].idx + len(doc[i - 2].text) - line_start
                         start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 2].text in {
