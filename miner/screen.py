@@ -109,6 +109,27 @@ def infer_day_first(texts: Iterable[str], default: bool) -> bool:
     return default
 
 
+_ADMISSION = re.compile(r"\b(?:admission date|date of admission|admit date|admitted(?: on)?)\s*:?\s*",
+                        re.IGNORECASE)
+
+
+def admission_date(note: Note, day_first: bool) -> str | None:
+    """The admission date a discharge summary states ("Admission date: 10/26/2022"): the
+    date of the illness it tells, which the note's own date (the discharge) is not."""
+    if note.note_datetime is None:
+        return None
+    from miner.temporal import TemporalSettings, find_time_expressions
+
+    settings = TemporalSettings(day_first=day_first, reference_date=note.note_datetime.date())
+    for match in _ADMISSION.finditer(note.text[:2000]):
+        head = note.text[match.end() : match.end() + 30]
+        for value in find_time_expressions(head, settings):
+            if value.kind == "date" and value.start == 0 and value.date and len(value.date) == 10 \
+                    and value.date <= note.date:  # type: ignore[operator]
+                return value.date
+    return None
+
+
 class Screener:
     """Screens note exports; the spaCy pipeline is built once."""
 
@@ -172,8 +193,9 @@ class Screener:
         def note_index(position: int) -> int:
             return max(0, bisect.bisect_right(starts, position) - 1)
 
+        event_dates = [admission_date(note, day_first) or note.date for note in notes]
         builder = EpisodeBuilder(text, sentences, mentions, doc_id=export_id, criteria=self.criteria,
-                                 date_at=lambda position: notes[note_index(position)].date,
+                                 date_at=lambda position: event_dates[note_index(position)],
                                  note_at=note_index)
         record = builder.build(patient_id, 0, len(text))
         record.doc_id = export_id

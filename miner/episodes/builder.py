@@ -370,6 +370,7 @@ class EpisodeBuilder:
                 record: PatientRecord, timeline: Timeline) -> list[_Event]:
         events: list[_Event] = []
         explained_until = -1
+        explained_dates: set[datetime.date | None] = set()
         for position, sentence in enumerate(sentences):
             mentions = by_sentence[sentence.index]
             crs = self._named_crs(mentions)
@@ -387,6 +388,7 @@ class EpisodeBuilder:
             if sentence.text.rstrip().endswith("?"):
                 continue  # a question ("what caused the fever after C5D1?") asserts nothing
             if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
+                explained_dates.add(self._event_date(sentence, mentions))
                 continue
             if not crs and self.criteria.exclude_infection_explained:
                 blamed = self._blamed_on_infection(sentences, position, by_sentence)
@@ -398,10 +400,27 @@ class EpisodeBuilder:
                         "evidence": [self.sentence_evidence(sentence).to_dict(),
                                      self.sentence_evidence(sentences[blamed]).to_dict()]})
                     explained_until = blamed
+                    explained_dates.add(self._event_date(sentence, mentions))
                     continue
             phase = self._phase(sentence, mentions, events, timeline)
             events.append(_Event(sentence, phase, bool(crs), mentions))
+        if self.date_at is not None:
+            # in a note export, the same day's fever told in another note (the nursing note
+            # of the admission whose discharge summary names the pneumonia) is that infection
+            known = {d for d in explained_dates if d is not None}
+            events = [e for e in events if e.named_crs or not any(
+                abs((d - when).days) <= 1 for d in known
+                for when in [self._event_date(e.sentence, e.mentions)] if when is not None)]
         return events
+
+    def _event_date(self, sentence: Sentence, mentions: list[Mention]) -> datetime.date | None:
+        """The date of an event sentence: its own date, else its note's date (exports)."""
+        for m in mentions:
+            if m.label == TIMING and m.value and m.value.get("kind") == "date" and not m.value.get("is_dose_date"):
+                when = parse_iso(m.value.get("date"))
+                if when is not None:
+                    return when
+        return parse_iso(self.date_at(sentence.start)) if self.date_at is not None else None
 
     def _low_fevers(self, sentence: Sentence) -> list[Mention]:
         """Temperatures between the criteria's lower fever threshold and 38.0 °C (which the
@@ -528,6 +547,9 @@ class EpisodeBuilder:
             return "initial"
         if late > initial:
             return "late"
+        if events and self.note_at is not None and self.note_at(events[-1].sentence.start) == \
+                self.note_at(sentence.start):
+            return events[-1].phase  # one note is one visit: "Assessed as CRS grade 2."
         if events and sentence.index - events[-1].sentence.index <= 2 and \
                 "\n\n" not in self.text[events[-1].sentence.end - 1 : sentence.start + 1]:
             return events[-1].phase  # "This was graded as grade 1 CRS": the same episode
@@ -618,6 +640,11 @@ class EpisodeBuilder:
         placed_late = [e for e in placed.values()]
         if pattern is not None and len(placed_late) >= 2:
             pattern.summary = True
+        if self.date_at is not None:
+            for episode in placed_late:
+                # in a note export one dated visit is one occurrence, whatever it is called
+                # ("23/05: fever after C5D1 (recurrent CRS)"); recurrence is counted over visits
+                episode.recurrent = False
         record.episodes = sorted(episodes, key=_time_order)
         for episode in episodes:
             for name in episode.treatments:
@@ -670,6 +697,9 @@ class EpisodeBuilder:
     def _onset_position(mentions: list[Mention]) -> tuple[Any, ...] | None:
         """Where a late event sits when its sentence names one dose or one day: a full
         date, or a cycle-day past cycle 1; None for a pattern ("after each dose")."""
+        if any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
+               for m in mentions):
+            return None  # "the day after each of the four weekly injections (C3D1, C3D8, ...)"
         for m in mentions:
             if m.label != TIMING or not m.value or m.value.get("periodic"):
                 continue
@@ -981,8 +1011,9 @@ class EpisodeBuilder:
         """
         if m.label != INFECTION or not m.is_asserted or m.is_uncertain or m.norm == "neutropenic fever":
             return False  # febrile neutropenia names no infection (criteria: exclude_neutropenic_fever)
-        if any(w.start <= m.end + 2 and w.end >= m.start for w in workups):
-            return False
+        if any(w.end >= m.start and w.start <= m.end + 2 and not self.text[m.end : w.start].strip()
+               for w in workups):
+            return False  # "COVID-19 PCR": the name of a test (but not "pneumonia (CXR ...")
         if m.norm == "infection":
             if not re.search(r"\w+\s+infections?$", self.text[max(0, m.start - 30) : m.end]):
                 return False

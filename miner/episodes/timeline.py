@@ -441,7 +441,8 @@ def merge_same_illness(episodes: list[Episode], dose_dates: list[datetime.date],
     for episode in episodes:
         when = parse_date(episode.date) if episode.phase == "late" else None
         start = parse_date(initial.date) if initial is not None else None
-        if when is not None and start is not None and abs((when - start).days) <= 1:
+        if when is not None and start is not None and abs((when - start).days) <= max_gap_days and \
+                not any(min(start, when) < dose <= max(start, when) for dose in dose_dates):
             _absorb(initial, episode)  # type: ignore[arg-type]  # the step-up CRS told again in a later note
             continue
         when = parse_date(episode.date) if episode.phase == "late" and not episode.summary else None

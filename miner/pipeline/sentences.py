@@ -40,14 +40,15 @@ class SentenceSplitter:
                     start = True
                 elif "\n" in newline_text:
                     line_len = prev.idx + len(prev.text) - line_start
-                    start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 1].text.endswith(":") or bool(
-                        _NEW_ITEM.match(doc.text, token.idx if not token.is_space else token.idx + len(token.text)))
+                    start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 1].text.endswith(":")
                     if prev.is_space and i >= 2:
                         line_len = doc[i - 2].idx + len(doc[i - 2].text) - line_start
                         start = line_len < _LINE_BREAK_MAX_LEN or doc[i - 2].text in {
                             ":",
                             ".",
                         }
+                    # a header, bullet or timed entry starts a unit after a line of any length
+                    start = start or (not token.is_space and bool(_NEW_ITEM.match(doc.text, token.idx)))
                 if "\n" in newline_text:
                     line_start = token.idx
             if not start and not token.is_space:
