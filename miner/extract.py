@@ -156,9 +156,11 @@ class Extractor:
                     merge_table_row(record, match[0])
                 records.append(record)
         _inherit_document_drug(records, mentions)
+        series = len(records) > 1
         for record in records:
-            if not _mentions_anything(record):
-                continue
+            if not _mentions_anything(record) and not (series and (record.other_fevers or record.alternatives)):
+                continue  # a review with no patient gives none; a series' "Patient B" with
+                # only infection-explained fevers is still a patient (unlikely)
             classify(record, self.criteria)
             result.patients.append(record)
         return result

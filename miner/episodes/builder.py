@@ -61,7 +61,8 @@ _SEX_WORDS = {
 }
 _NEUTROPENIC = re.compile(
     r"\bneutropeni\w*|\bfebrile neutropenia\b|\b(?:neutrophil|count|blood count) nadir|"
-    r"\bnadir\b|\bagranulocyt\w*|\bANC\s*(?:of\s*|was\s*|:\s*)?0?[.,][0-4]\d*\b", re.IGNORECASE)
+    r"\bnadir\b|\bagranulocyt\w*|\bANC\s*(?:of\s*|was\s*|:\s*)?0?[.,][0-4]\d*\b|"
+    r"\bneutrophils?(?: count)? (?:below|under|<|of) 0?[.,][0-4]", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 _TEST_NAME_AFTER = re.compile(
     r"\s*(?:testing|test|tests|PCR|RT-PCR|swabs?|serology|antigen|screen)", re.IGNORECASE
@@ -389,6 +390,11 @@ class EpisodeBuilder:
                 continue  # a question ("what caused the fever after C5D1?") asserts nothing
             if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
                 explained_dates.add(self._event_date(sentence, mentions))
+                if position > explained_until:
+                    record.other_fevers.append({
+                        "explained_by": "neutropenia" if _NEUTROPENIC.search(sentence.text)
+                        else "documented infection",
+                        "evidence": [self.sentence_evidence(sentence).to_dict()]})
                 continue
             if not crs and self.criteria.exclude_infection_explained:
                 blamed = self._blamed_on_infection(sentences, position, by_sentence)
@@ -868,6 +874,14 @@ class EpisodeBuilder:
                                    [e.evidence[0] for e in record.episodes if e.date in dated and e.evidence])
                 return
         dose_linked = [e for e in events if e.phase == "late" and cues.DOSE_LINKED.search(e.sentence.text)]
+        for event in dose_linked:
+            # "after each of 4 Q4W doses": the schedule the fevers follow is named with them
+            named = [a for m in event.mentions if m.label == TIMING and m.value and m.value.get("kind") == "post_dose"
+                     for a in self._schedule_in_anchor(m)]
+            if named and named[0].value:
+                self._set_interval(record, [named[0].value["interval_days"]], "dosing schedule",
+                                   [self.evidence(named[0].start, named[0].end)])
+                return
         if dose_linked and dosing:
             # the most recent dosing schedule stated before the dose-linked fevers
             schedule = timeline.schedule_before(dose_linked[0].sentence.start)
