@@ -46,6 +46,8 @@ def extract(
     criteria: Annotated[Path | None, typer.Option(help="A criteria TOML file to use instead of "
                                                   "patterns/criteria/recurrent_late_crs.toml.")]
     = None,
+    max_pages: Annotated[int, typer.Option(help="A PDF with more pages is recorded as failed.")] = 500,
+    max_mb: Annotated[float, typer.Option(help="A file larger than this (MB) is recorded as failed.")] = 200.0,
 ) -> None:
     """Extract CRS episodes and patients from case-report PDFs and texts.
 
@@ -53,21 +55,29 @@ def extract(
     OUT. Every input appears in manifest.csv with status ok, failed or skipped and the
     reason. Exit code 0 when every document was read, 1 when any failed.
     """
+    from miner import __version__
     from miner.classify.criteria import load_criteria
     from miner.export.files import write_outputs
-    from miner.extract import Extractor, discover_inputs, extract_files
+    from miner.extract import Extractor, Limits, discover_inputs, extract_files
+    from miner.journal import Journal
 
     files, problems = discover_inputs(paths)
     extractor = Extractor(criteria=load_criteria(criteria) if criteria else None)
+    journal = Journal(out, "extract", __version__, extractor.criteria.version, str(password is not None))
+    if len(journal):
+        console.print(f"resuming: {len(journal)} documents already done by an interrupted run in {out}")
     results = list(problems)  # missing paths, unsupported types: in the manifest too
     with Progress(TextColumn("[bold]extract"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("{task.fields[name]}"), console=console,
                   transient=False) as progress:
         task = progress.add_task("extract", total=len(files), name="")
-        for result in extract_files(files, extractor, password=password, fail_fast=fail_fast):
+        limits = Limits(max_pages=max_pages, max_megabytes=max_mb)
+        for result in extract_files(files, extractor, password=password, fail_fast=fail_fast, journal=journal,
+                                    limits=limits):
             results.append(result)
             progress.update(task, advance=1, name=result.doc_id)
     counts = write_outputs(results, out)
+    journal.clear()  # the outputs are written: nothing left to resume
     _summary(results, counts, out)
     if counts.get("failed"):
         raise typer.Exit(code=1)
@@ -125,8 +135,8 @@ def screen(
     from miner.classify.criteria import load_criteria
     from miner.export.files import write_screen_outputs
     from miner.ingest.document import IngestError
-    from miner.ingest.notes import parse_mapping, read_note_export
-    from miner.screen import PatientResult, Screener, group_notes
+    from miner.ingest.notes import RowProblem, parse_mapping, read_note_export
+    from miner.screen import PatientResult, Screener, group_notes, notes_digest
 
     try:
         mapping = parse_mapping(map_)
@@ -134,7 +144,14 @@ def screen(
     except ValueError as err:
         console.print(f"[red]{err}[/red]")
         raise typer.Exit(code=2) from err
+    from miner import __version__
+    from miner.journal import Journal
+
     screener = Screener(criteria=crit, day_first=not month_first)
+    journal = Journal(out, "screen", __version__, screener.criteria.version, str(month_first), str(undated),
+                      repr(sorted(mapping.items())))
+    if len(journal):
+        console.print(f"resuming: {len(journal)} patients already done by an interrupted run in {out}")
     results: list[PatientResult] = []
     problems = []
     started = time.perf_counter()
@@ -144,21 +161,30 @@ def screen(
             patients, bad_rows = group_notes(read_note_export(export, mapping, day_first=not month_first,
                                                               undated=undated))
         except IngestError as err:
+            # the whole export cannot be read: recorded (row 0) and the other exports go on
             console.print(f"[red]failed[/red] {err}")
-            raise typer.Exit(code=2) from err
+            problems.append(RowProblem(str(export), 0, err.reason))
+            continue
         problems.extend(bad_rows)
         total = sum(len(n) for n in patients.values())
+        if not total and not bad_rows:
+            problems.append(RowProblem(str(export), 0, "no notes: the export has a header and no rows"))
         with Progress(TextColumn("[bold]screen"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
                       TimeElapsedColumn(), console=console) as progress:
             task = progress.add_task("screen", total=total)
             for patient_id in sorted(patients):
-                result = screener.screen_patient(patient_id, patients[patient_id], export.name.split(".")[0])
+                key = (str(export), patient_id, notes_digest(patients[patient_id]))
+                result = journal.get(*key)
+                if not isinstance(result, PatientResult):
+                    result = screener.screen_patient(patient_id, patients[patient_id], export.name.split(".")[0])
+                    journal.put(result, *key)
                 results.append(result)
                 notes_read += len(patients[patient_id])
                 progress.update(task, advance=len(patients[patient_id]))
     elapsed = time.perf_counter() - started
     export_id = exports[0].name.split(".")[0] if len(exports) == 1 else "notes"
     counts = write_screen_outputs(results, problems, out, export_id)
+    journal.clear()
     table = Table(title=f"miner screen: {counts['notes']} notes, {counts['patients']} patients")
     for column in ("patient_id", "drugs", "late episodes", "interval (d)", "h post-dose", "classification"):
         table.add_column(column)

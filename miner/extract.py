@@ -23,6 +23,7 @@ from miner.episodes.tables import (
     read_patient_table,
 )
 from miner.ingest.document import IngestError, SourceDocument
+from miner.journal import Journal
 from miner.labels import DRUG
 from miner.segment.patients import segment_patients
 
@@ -59,12 +60,16 @@ def discover_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], list[Docum
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file()
-                           and p.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not p.name.endswith((".gold.json", ".source.txt"))
-                           and p.name != "README.md"
-                           and not p.name.startswith("."))
-            files.extend(found)
+            for found in sorted(p for p in path.rglob("*") if p.is_file()):
+                if _is_companion(found):
+                    continue  # gold annotations, licences, hidden files and journals of the corpus
+                if found.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(found)
+                else:  # nothing is lost: an unreadable type is listed with its reason
+                    problems.append(DocumentResult(str(found), found.stem, "skipped",
+                                                   f"unsupported file type {found.suffix or '(none)'!r}; miner "
+                                                   f"extract reads {', '.join(SUPPORTED_SUFFIXES)}; note exports "
+                                                   "(.csv, .jsonl, .parquet) go to miner screen"))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(path)
@@ -84,15 +89,42 @@ def discover_inputs(paths: Iterable[str | Path]) -> tuple[list[Path], list[Docum
     return unique, problems
 
 
-def read_document(path: Path, password: str | None = None) -> SourceDocument:
-    """Ingest one file by its type (PDF or text)."""
+@dataclass(frozen=True)
+class Limits:
+    """Sizes above which a document is recorded as failed (never silently truncated)."""
+
+    max_pages: int = 500  # a case report or series is tens of pages; thousands is a book or a dump
+    max_megabytes: float = 200.0  # file size, PDF or text
+
+
+DEFAULT_LIMITS = Limits()
+
+
+_COMPANIONS = (".gold.json", ".mentions.json", ".source.txt", ".ann")
+
+
+def _is_companion(path: Path) -> bool:
+    return (path.name.endswith(_COMPANIONS) or path.name in ("README.md", "LICENSE", "gold.json", "gold.jsonl",
+                                                             "settings.json")
+            or any(part.startswith(".") for part in path.parts[-3:]))
+
+
+def read_document(path: Path, password: str | None = None, limits: Limits = DEFAULT_LIMITS) -> SourceDocument:
+    """Ingest one file by its type (PDF or text), within ``limits``."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise IngestError(str(path), f"cannot read the file ({err.strerror})") from err
+    if size > limits.max_megabytes * 1_000_000:
+        raise IngestError(str(path), f"{size / 1_000_000:.0f} MB, above the limit of {limits.max_megabytes:g} MB "
+                          "(raise it with --max-mb)")
     if path.suffix.lower() == ".pdf":
         from miner.ingest.pdf import read_pdf
 
-        return read_pdf(path, password=password)
+        return read_pdf(path, password=password, page_limit=limits.max_pages)
     from miner.ingest.text import read_text
 
-    return read_text(path)
+    return read_text(path, max_bytes=int(limits.max_megabytes * 1_000_000))
 
 
 class Extractor:
@@ -220,12 +252,29 @@ def extract_files(
     password: str | None = None,
     on_progress: Callable[[DocumentResult], None] | None = None,
     fail_fast: bool = False,
+    journal: Journal | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[DocumentResult]:
-    """Yield one result per file found by :func:`discover_inputs`."""
+    """Yield one result per file found by :func:`discover_inputs`.
+
+    With a ``journal``, a document already finished by an earlier, interrupted run of the
+    same command is taken from it instead of being read again.
+    """
     extractor = extractor or Extractor()
     for path in files:
         try:
-            document = read_document(path, password)
+            digest = file_sha256(path)
+        except OSError:
+            digest = ""
+        if journal is not None and digest:
+            done = journal.get(str(path), digest)
+            if isinstance(done, DocumentResult):
+                if on_progress:
+                    on_progress(done)
+                yield done
+                continue
+        try:
+            document = read_document(path, password, limits)
             result = extractor.extract(document)
         except IngestError as err:
             logger.warning("failed: %s", err)
@@ -238,10 +287,9 @@ def extract_files(
                                     f"internal error ({type(err).__name__}); please report it")
             if fail_fast:
                 raise
-        try:
-            result.sha256 = file_sha256(path)
-        except OSError:
-            result.sha256 = ""
+        result.sha256 = digest
+        if journal is not None and digest:
+            journal.put(result, str(path), digest)
         if on_progress:
             on_progress(result)
         yield result

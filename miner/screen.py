@@ -287,6 +287,16 @@ def iter_patients(results: list[PatientResult]) -> Iterator[PatientRecord]:
     return (r.record for r in results if r.record is not None)
 
 
+def notes_digest(notes: list[Note]) -> str:
+    """A content hash of one patient's notes (ids, dates, types, texts) for the journal."""
+    digest = hashlib.sha256()
+    for note in sorted(notes, key=lambda n: n.sort_key):
+        for part in (note.note_id, note.date or "", note.note_type, note.text):
+            digest.update(part.encode("utf-8", errors="surrogatepass"))
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def note_row(summary: NoteSummary) -> dict[str, Any]:
     note = summary.note
     return {"patient_id": note.patient_id, "note_id": note.note_id,

@@ -264,6 +264,7 @@ def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem
             tw.writerows(timeline_rows(record))
         for problem in sorted(problems, key=lambda p: (p.source, p.row)):
             fw.writerow({"path": problem.source, "doc_id": problem.note_id, "status": "failed",
-                         "reason": f"row {problem.row}: {problem.reason}", "patients": 0, "pages": 0,
+                         "reason": f"row {problem.row}: {problem.reason}" if problem.row
+                         else f"the whole export: {problem.reason}", "patients": 0, "pages": 0,
                          "sha256": "", "row": problem.row})
     return counts

@@ -134,6 +134,9 @@ def _note_from_row(row: dict[str, Any], number: int, source: str, mapping: dict[
     when = parse_datetime(get("note_datetime"), day_first=day_first)
     if when is None and not (undated and not str(get("note_datetime") or "").strip()):
         return RowProblem(source, number, f"unreadable note_datetime {get('note_datetime')!r}", note_id)
+    if when is not None and when > datetime.datetime.now() + datetime.timedelta(days=1):
+        return RowProblem(source, number, f"note_datetime {when.isoformat(timespec='minutes')} is in the future; "
+                          "check the export's date column and format", note_id)
     return Note(patient, note_id, when, text, str(get("note_type") or "").strip(), number, source)
 
 
@@ -151,8 +154,10 @@ def _read_csv(path: Path, mapping: dict[str, str], day_first: bool,
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
-    except (StopIteration, csv.Error) as err:
-        raise IngestError(str(path), f"no header row ({err or 'empty file'})") from err
+    except StopIteration as err:
+        raise IngestError(str(path), "empty file: no header row") from err
+    except csv.Error as err:
+        raise IngestError(str(path), f"the header row cannot be read ({err})") from err
     _check_columns(header, mapping, str(path), undated)
     number = 0
     while True:

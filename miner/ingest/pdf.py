@@ -173,6 +173,7 @@ def read_pdf(
     password: str | None = None,
     max_pages: int | None = None,
     find_tables: bool = True,
+    page_limit: int | None = None,
 ) -> SourceDocument:
     """Read a PDF into body text in reading order, a page map and tables.
 
@@ -180,6 +181,7 @@ def read_pdf(
         path: The PDF file.
         password: Password of an encrypted PDF.
         max_pages: Read at most this many pages from the start.
+        page_limit: Refuse a PDF with more pages than this (an error naming the option).
         find_tables: Look for tables on pages with a "Table N" caption (uses pdfplumber
             on those pages only) and keep their text out of the body.
 
@@ -197,6 +199,10 @@ def read_pdf(
     """
     path_str = str(path)
     doc = _open_document(path_str, password)
+    if page_limit is not None and len(doc) > page_limit:
+        count = len(doc)
+        doc.close()
+        raise IngestError(path_str, f"{count} pages, above the limit of {page_limit} (raise it with --max-pages)")
     try:
         layouts = _extract_pages(doc, path_str, max_pages)
         page_count = len(doc)

@@ -22,6 +22,13 @@ def decode_bytes(data: bytes, path: str) -> str:
     Raises:
         IngestError: for binary content (NUL bytes) or undetectable encodings.
     """
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):  # Windows "Unicode" text: UTF-16 with a byte-order mark
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as err:
+                raise IngestError(path, f"starts as {encoding.upper()} but does not decode ({err.reason})") from err
     if b"\x00" in data[:4096]:
         raise IngestError(path, "binary content (NUL bytes) in a text file; is it really text?")
     try:
