@@ -48,6 +48,9 @@ def extract(
     = None,
     max_pages: Annotated[int, typer.Option(help="A PDF with more pages is recorded as failed.")] = 500,
     max_mb: Annotated[float, typer.Option(help="A file larger than this (MB) is recorded as failed.")] = 200.0,
+    evidence_only: Annotated[int | None, typer.Option("--evidence-only", help="Cut every evidence snippet and "
+                                                      "onset text to at most N characters (for sharing "
+                                                      "outside the care team).")] = None,
 ) -> None:
     """Extract CRS episodes and patients from case-report PDFs and texts.
 
@@ -57,7 +60,7 @@ def extract(
     """
     from miner import __version__
     from miner.classify.criteria import load_criteria
-    from miner.export.files import write_outputs
+    from miner.export.files import limit_snippets, write_outputs
     from miner.extract import Extractor, Limits, discover_inputs, extract_files
     from miner.journal import Journal
 
@@ -76,6 +79,10 @@ def extract(
                                     limits=limits):
             results.append(result)
             progress.update(task, advance=1, name=result.doc_id)
+    if evidence_only is not None:
+        for result in results:
+            for record in result.patients:
+                limit_snippets(record, evidence_only)
     counts = write_outputs(results, out)
     journal.clear()  # the outputs are written: nothing left to resume
     _summary(results, counts, out)
@@ -118,6 +125,9 @@ def screen(
                                               "10/26/2022 does); the default reads it as 5 June.")] = False,
     undated: Annotated[bool, typer.Option("--undated", help="Accept notes without a date (teaching corpora "
                                           "such as MTSamples); nothing is then placed by note date.")] = False,
+    evidence_only: Annotated[int | None, typer.Option("--evidence-only", help="Cut every evidence snippet and "
+                                                      "onset text to at most N characters (for sharing "
+                                                      "outside the care team).")] = None,
     criteria: Annotated[Path | None, typer.Option(help="A criteria TOML file to use instead of "
                                                   "patterns/criteria/recurrent_late_crs.toml.")] = None,
 ) -> None:
@@ -133,7 +143,7 @@ def screen(
     import time
 
     from miner.classify.criteria import load_criteria
-    from miner.export.files import write_screen_outputs
+    from miner.export.files import limit_snippets, write_screen_outputs
     from miner.ingest.document import IngestError
     from miner.ingest.notes import RowProblem, parse_mapping, read_note_export
     from miner.screen import PatientResult, Screener, group_notes, notes_digest
@@ -183,6 +193,10 @@ def screen(
                 progress.update(task, advance=len(patients[patient_id]))
     elapsed = time.perf_counter() - started
     export_id = exports[0].name.split(".")[0] if len(exports) == 1 else "notes"
+    if evidence_only is not None:
+        for result in results:
+            if result.record is not None:
+                limit_snippets(result.record, evidence_only)
     counts = write_screen_outputs(results, problems, out, export_id)
     journal.clear()
     table = Table(title=f"miner screen: {counts['notes']} notes, {counts['patients']} patients")

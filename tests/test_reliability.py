@@ -166,3 +166,19 @@ def test_logs_carry_no_note_text(tmp_path: Path) -> None:
                      if len(line.strip()) > 40]
     logged = result.stderr
     assert not [s for s in sentences if s in logged]
+
+
+def test_evidence_only_cuts_every_snippet(tmp_path: Path) -> None:
+    import json
+
+    seed = REPO / "corpora" / "seed" / "della-pepa-2026-recurrent-crs.pdf"
+    result = CliRunner().invoke(app, ["extract", str(seed), "--out", str(tmp_path), "--evidence-only", "40"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (tmp_path / "patients.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 5
+    for record in records:
+        texts = [e["text"] for ep in record["episodes"] for e in ep["evidence"]]
+        texts += [ep["onset_text"] for ep in record["episodes"] if ep["onset_text"]]
+        texts += [e["text"] for items in record["evidence"].values() for e in items]
+        assert texts and all(len(t) <= 40 for t in texts)
+        assert record["classification"] == "probable"  # the findings do not change

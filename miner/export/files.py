@@ -8,6 +8,7 @@ byte-identical files.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
@@ -130,6 +131,39 @@ def _patient_of(result: DocumentResult, offset: int) -> str:
         if seg and seg.get("start", -1) <= offset < seg.get("end", -1):
             return record.patient_id
     return ""
+
+
+def limit_snippets(record: PatientRecord, max_chars: int) -> PatientRecord:
+    """Cut every piece of source text in a record to ``max_chars`` (``--evidence-only``):
+    evidence snippets, onset texts, table cells; offsets and pages stay, so a reviewer with
+    access to the source can still find each one."""
+
+    def cut(text: str) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= max_chars else text[: max(0, max_chars - 1)] + "…"
+
+    def cut_dict(item: dict[str, Any]) -> None:
+        if isinstance(item.get("text"), str):
+            item["text"] = cut(item["text"])
+
+    for episode in record.episodes:
+        episode.onset_text = cut(episode.onset_text) if episode.onset_text else episode.onset_text
+        episode.evidence = [dataclasses.replace(e, text=cut(e.text)) for e in episode.evidence]
+    record.evidence = {k: [dataclasses.replace(e, text=cut(e.text)) for e in v] for k, v in record.evidence.items()}
+    for event in (record.timeline or {}).get("events", []):
+        if event.get("evidence"):
+            cut_dict(event["evidence"])
+    for fever in record.other_fevers:
+        for item in fever.get("evidence", []):
+            cut_dict(item)
+    for alternative in record.alternatives:
+        cut_dict(alternative.get("evidence") or {})
+    for item in (record.periodicity or {}).get("evidence", []):
+        cut_dict(item)
+    for discrepancy in record.discrepancies:
+        if isinstance(discrepancy.get("table_cell"), str):
+            discrepancy["table_cell"] = cut(discrepancy["table_cell"])
+    return record
 
 
 def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str, int]:
