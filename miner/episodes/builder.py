@@ -270,7 +270,8 @@ class EpisodeBuilder:
             mentions = by_sentence[sentence.index]
             for m in mentions:
                 if m.label == TIMING and m.value and m.value.get("kind") == "interval" and \
-                        m.value.get("interval_days") and interval_role(self.text, m, mentions) == "dosing":
+                        m.value.get("interval_days") and m.value["interval_days"][0] >= 3 and \
+                        interval_role(self.text, m, mentions) == "dosing":  # not "acyclovir BID"
                     dosing.setdefault(sentence.index, []).append(m)
                 elif m.label == TIMING and m.value and m.value.get("kind") == "post_dose":
                     dosing.setdefault(sentence.index, []).extend(self._schedule_in_anchor(m))

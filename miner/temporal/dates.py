@@ -60,6 +60,8 @@ _QUALIFIERS = {
 }
 _PREP_BEFORE = compile_pattern(r"\b(?P<prep>since|until|till|before|after|by|from|on|in|during|dated|of|to)\s+\Z")
 # "on 04/15", "since 04/15"; not "in 3/4 patients".
+# what follows a dated entry's date: a colon, a clock time, or the end of a date range
+_ENTRY_AFTER = compile_pattern(r"(?::|\s+\d{1,2}:\d{2}\b|\s*[-–]\s*\d{1,2}/\d{1,2}\b)")
 # where a dated list item starts: a line start, a sentence end, or a heading's colon
 _ITEM_START = compile_pattern(r"(?:^|\n|[.;:]\s|\.\s+)\s*\Z")
 _DAY_MONTH_PREPS = {"on", "since", "until", "till", "from", "to", "before", "after", "by", "dated"}
@@ -216,7 +218,8 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     prep = _preposition(ctx, match.start())
     is_dated = ctx.whole or (prep is not None and prep.group("prep") in _DAY_MONTH_PREPS) or (
         _ITEM_START.search(ctx.lowered, max(0, match.start() - 40), match.start()) is not None
-        and ctx.lowered.startswith(":", match.end()))  # "Interval history: 27/2: fever ..."
+        and _ENTRY_AFTER.match(ctx.lowered, match.end()) is not None)
+    # "Interval history: 27/2: fever ...", "03/02 09:40 C4D1 given", "01/05-02/23: weekly doses"
     if reference_year is None or not is_dated:
         return None
     ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
@@ -237,7 +240,10 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
 
 def _build_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     prep = _YEAR_PREP_BEFORE.search(ctx.lowered, max(0, match.start() - 12), match.start())
-    if prep is None or _NOT_A_YEAR_AFTER.match(ctx.lowered, match.end()):
+    bracketed = ctx.lowered[max(0, match.start() - 1) : match.start()] == "(" and \
+        ctx.lowered.startswith(")", match.end()) and \
+        "et al" not in ctx.lowered[max(0, match.start() - 12) : match.start()]  # "s/p ASCT (2021)", not a citation
+    if (prep is None and not bracketed) or _NOT_A_YEAR_AFTER.match(ctx.lowered, match.end()):
         return None
     return _date_value(match, ctx, _iso(int(match.group("year"))))
 

@@ -741,6 +741,56 @@ _BARE_CYCLE = (
     r"(?P<v>c(?P<c>\d{1,2}))\b(?![\s-]*(?:d\s?\d|complement|level|esterase|vertebra\w*|spine|spinal|"
     r"nerve|root|radiculopathy|\d))"
 )
+# "C6", "C1-3", "C2-C3": a cycle written as an upper-case C and a number (checked in the
+# original case), not complement C3, a C5 vertebra or a C1 inhibitor
+_UPPER_CYCLE = (
+    r"(?<![\w/.-])c(?P<c>\d{1,2})(?:\s*[-–]\s*c?(?P<c2>\d{1,2}))?(?![\w/.])"
+    r"(?!\s*(?:complement|level|esterase|inhibitor|vertebra\w*|spine|spinal|nerve|root|radiculopathy|"
+    r"fraction|deficiency))"
+)
+
+
+def _build_upper_cycle(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    if ctx.text[match.start()] != "C":
+        return None
+    cycle = int(match.group("c"))
+    if not 0 < cycle <= 40:
+        return None
+    if match.group("c2"):
+        return make_value(KIND_CYCLE_DAY, match, ctx, unit="cycle")
+    return make_value(KIND_CYCLE_DAY, match, ctx, cycle=cycle)
+
+
+# "week 25", "wk 14": a week of therapy (annotation guidelines: cycle_day)
+_WEEK_N = r"\b(?:week|wk)\s*#?\s*(?P<n>\d{1,3})\b(?!\s*(?:-|–|to)\s*\d)"
+# medication frequencies: "BID", "daily", "q6h", "twice-daily", "MWF"
+_FREQUENCY = (
+    r"(?<![\w/-])(?P<word>bid|b\.i\.d\.|tid|t\.i\.d\.|qid|q\.i\.d\.|qd|qhs|once[\s-]daily|twice[\s-]daily|"
+    r"three times daily|daily|nightly|mwf|q(?P<h>\d{1,2})h)(?![\w/-])"
+)
+_PER_DAY = {"bid": 2.0, "b.i.d.": 2.0, "tid": 3.0, "t.i.d.": 3.0, "qid": 4.0, "q.i.d.": 4.0, "qd": 1.0, "qhs": 1.0,
+            "once daily": 1.0, "once-daily": 1.0, "twice daily": 2.0, "twice-daily": 2.0, "three times daily": 3.0,
+            "daily": 1.0, "nightly": 1.0}
+
+
+def _build_week_n(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    n = int(match.group("n"))
+    if not 0 < n <= 520:
+        return None
+    return make_value(KIND_CYCLE_DAY, match, ctx, unit="week", count=n)
+
+
+def _build_frequency(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    word = match.group("word").lower()
+    if match.group("h"):
+        days = int(match.group("h")) / 24
+    elif word == "mwf":
+        days = 7 / 3
+    else:
+        days = 1 / _PER_DAY.get(re.sub(r"\s+", " ", word), 1.0)
+    return make_value(KIND_INTERVAL, match, ctx, interval_days=(days, days), periodic=True, unit="day")
+
+
 # "on Mondays", "every Tuesday": weekly
 _WEEKDAYS = (
     r"\b(?:on|every|each)\s+(?P<v2>(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
@@ -839,6 +889,9 @@ RULES: tuple[Rule, ...] = (
     word_rule("cycle_day.bare_cycle", _BARE_CYCLE, _build_cycle_n),
     word_rule("interval.weekdays", _WEEKDAYS, _build_weekdays),
     word_rule("date.relative_day", _RELATIVE_DAY, _build_relative_day),
+    word_rule("cycle_day.week_n", _WEEK_N, _build_week_n),
+    Rule("cycle_day.upper_cycle", compile_pattern(_UPPER_CYCLE), _build_upper_cycle),
+    Rule("interval.frequency", compile_pattern(_FREQUENCY), _build_frequency),
     Rule("count.digits", _COUNT_DIGITS, _build_count),
     Rule("count.words", _COUNT_WORDS, _build_count, at_number_words=True),
 )

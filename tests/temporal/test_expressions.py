@@ -372,6 +372,13 @@ CASES: list[tuple[Any, ...]] = [
     ("days 15 and 22", CD, {"day": None, "unit": "day"}),
     ("every-other-week", IV, {"interval_days": (14, 14)}),
     ("every Tuesday", IV, {"interval_days": (7, 7)}),
+    ("week 25", CD, {"unit": "week", "count": 25}),
+    ("wk 14", CD, {"unit": "week", "count": 14}),
+    ("BID", IV, {"interval_days": (0.5, 0.5)}),
+    ("q6h", IV, {"interval_days": (0.25, 0.25)}),
+    ("twice-daily", IV, {"interval_days": (0.5, 0.5)}),
+    ("C6", CD, {"cycle": 6}),
+    ("C2-C3", CD, {"cycle": None, "unit": "cycle"}),
     # ---- known misses (see KNOWN_MISSES)
     ("At month 7", EL, {"duration": "P7M", "anchor": "initiation"}),
     ("from C3", CD, {"cycle": 3}),
@@ -674,3 +681,15 @@ def test_an_ambiguous_date_in_a_note_is_not_after_the_note() -> None:
     assert value.date == "2025-03-04"  # 3 April would be after the note was written
     (value,) = [v for v in find_time_expressions("admitted on 3/2 with fever", note) if v.kind == "date"]
     assert value.date == "2025-02-03"  # both readings are possible: day_first decides
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("s/p ASCT (2021), in CR", ["2021"]),
+    ("Chari A et al (2025) Safety of talquetamab", []),
+    ("03/02 09:40 C4D1 epcoritamab given", ["03/02", "C4D1"]),
+    ("IVIG monthly; acyclovir 400 mg BID", ["monthly", "BID"]),
+    ("lower C5 nerve root and C3 complement", []),
+])
+def test_note_and_history_expressions_in_running_text(text: str, expected: list[str]) -> None:
+    reference = TemporalSettings(reference_date=datetime.date(2025, 3, 6))
+    assert [v.text for v in find_time_expressions(text, reference)] == expected
