@@ -123,6 +123,8 @@ def screen(
     month_first: Annotated[bool, typer.Option("--month-first", help="Read 05/06/2025 as 6 May (US exports) "
                                               "when a patient's notes do not show their order (a date such as "
                                               "10/26/2022 does); the default reads it as 5 June.")] = False,
+    workers: Annotated[int, typer.Option(help="Processes screening patients in parallel (results are the "
+                                         "same as with one).")] = 1,
     undated: Annotated[bool, typer.Option("--undated", help="Accept notes without a date (teaching corpora "
                                           "such as MTSamples); nothing is then placed by note date.")] = False,
     evidence_only: Annotated[int | None, typer.Option("--evidence-only", help="Cut every evidence snippet and "
@@ -146,7 +148,7 @@ def screen(
     from miner.export.files import limit_snippets, write_screen_outputs
     from miner.ingest.document import IngestError
     from miner.ingest.notes import RowProblem, parse_mapping, read_note_export
-    from miner.screen import PatientResult, Screener, group_notes, notes_digest
+    from miner.screen import PatientResult, Screener, group_notes, notes_digest, screen_in_parallel
 
     try:
         mapping = parse_mapping(map_)
@@ -182,15 +184,21 @@ def screen(
         with Progress(TextColumn("[bold]screen"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
                       TimeElapsedColumn(), console=console) as progress:
             task = progress.add_task("screen", total=total)
-            for patient_id in sorted(patients):
-                key = (str(export), patient_id, notes_digest(patients[patient_id]))
-                result = journal.get(*key)
-                if not isinstance(result, PatientResult):
-                    result = screener.screen_patient(patient_id, patients[patient_id], export.name.split(".")[0])
-                    journal.put(result, *key)
-                results.append(result)
-                notes_read += len(patients[patient_id])
+            export_id = export.name.split(".")[0]
+            keys = {p: (str(export), p, notes_digest(patients[p])) for p in patients}
+            done = {p: journal.get(*keys[p]) for p in patients}
+            pending = [p for p in sorted(patients) if not isinstance(done[p], PatientResult)]
+            fresh = screen_in_parallel(screener, [(p, patients[p], export_id) for p in pending], workers)
+            for patient_id, result in zip(pending, fresh, strict=False):
+                journal.put(result, *keys[patient_id])
+                done[patient_id] = result
                 progress.update(task, advance=len(patients[patient_id]))
+            for patient_id in sorted(patients):
+                finished = done[patient_id]
+                assert isinstance(finished, PatientResult)
+                results.append(finished)
+                notes_read += len(patients[patient_id])
+            progress.update(task, completed=total)
     elapsed = time.perf_counter() - started
     export_id = exports[0].name.split(".")[0] if len(exports) == 1 else "notes"
     if evidence_only is not None:
@@ -425,6 +433,135 @@ def import_gold(
     console.print(f"{len(written)} gold files written to {out}/ "
                   f"({sum(len(d.mentions) for d in result.documents)} mentions)"
                   + (f"; ignored: {ignored}" if ignored else ""))
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Argument(help="An output folder of `miner extract` or `miner screen`.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file to write (default: "
+                                             "OUT_DIR/report.html).")] = None,
+    evidence_only: Annotated[bool, typer.Option("--evidence-only", help="Carry no source text beyond the "
+                                                "evidence snippets (each cut to --max-snippet characters), "
+                                                "for sharing outside the care team.")] = False,
+    max_snippet: Annotated[int, typer.Option("--max-snippet", min=20, help="With --evidence-only: the longest "
+                                             "snippet, in characters.")] = 300,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="For `miner screen` output: the same column "
+                                                   "mapping FIELD=COLUMN as the screen run, to re-read the "
+                                                   "note export.")] = None,
+) -> None:
+    """Write a self-contained HTML review report of an output folder (one file, opens without network).
+
+    Cohort table: sort; filter by classification, drug and grade; pages; each row opens its patient.
+
+    Patient: dose timeline (SVG), reasons linked to their evidence, record download (JSON), print layout.
+
+    Evidence is shown in the source text, re-read from the inputs named in manifest.csv.
+
+    Mentions are highlighted by label; negated ones struck through, hypothetical ones dashed.
+
+    Example: miner extract corpora/seed/della-pepa-2026-recurrent-crs.pdf --out out && miner report out
+
+    Then open out/report.html. To share outside the care team: miner report out --evidence-only -o shared.html
+    """
+    from miner.ingest.notes import parse_mapping
+    from miner.report import ReportInputError, write_report
+
+    try:
+        result = write_report(out_dir, out, evidence_only=evidence_only, max_snippet=max_snippet,
+                              mapping=parse_mapping(map_))
+    except (ReportInputError, ValueError) as err:
+        console.print(f"[red]error[/red]: {err}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from err
+    for notice in result.notices:
+        console.print(f"notice: {notice}", markup=False, highlight=False, soft_wrap=True)
+    what = "evidence snippets only" if result.evidence_only else f"{result.sources_shown} source texts"
+    console.print(f"Report of {result.patients} patients ({what}, {result.size_bytes / 1e6:.1f} MB): {result.path}",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def cohort(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Output folders of `miner extract` / `miner screen` to "
+                                                        "load (again: a re-loaded document replaces its rows), "
+                                                        "or a .duckdb store.")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="The DuckDB store that accumulates runs (default: "
+                                            "<first folder>/miner.duckdb).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for cohort.json, cohort_counts.csv and "
+                                             "table1.csv/.md/.xlsx (default: <store folder>/cohort).")] = None,
+    all_patients: Annotated[bool, typer.Option("--all", help="Count every patient, not only probable and "
+                                               "possible recurrent late CRS.")] = False,
+) -> None:
+    """Aggregate the cohort: load outputs into the store, count each patient once, write Table 1.
+
+    Probable duplicates (an abstract and the full paper, a series and its follow-up) are linked, counted once.
+
+    Counts by drug, target, classification, age, first-CRS and maximum grade, recurrence interval, hours after the
+    dose, treatments and impact on treatment; Table 1 has one row per patient (CSV, Markdown, Excel).
+
+    Example: miner cohort out --db registry.duckdb --out out/cohort
+    """
+    from miner.store.cohort import COHORT_CLASSES, build_cohort, render_cohort, write_cohort
+    from miner.store.duckdb_store import load_outputs
+
+    try:
+        db_path, loads = load_outputs(paths or [], db)
+        summary = build_cohort(db_path, None if all_patients else COHORT_CLASSES)
+    except (FileNotFoundError, ValueError) as err:
+        console.print(f"[red]error[/red]: {err}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from err
+    for load in loads:
+        console.print(f"loaded {load.patients} patients, {load.documents} documents ({load.command}, run "
+                      f"{load.run_id}); {load.replaced_patients} rows of earlier loads replaced")
+    for table in render_cohort(summary):
+        Console().print(table)
+    written = write_cohort(summary, out or db_path.parent / "cohort")
+    console.print(f"store {db_path}: {summary.records} records, {summary.duplicates} duplicates counted once. "
+                  f"Written: {', '.join(str(p) for p in written)}")
+
+
+@app.command("export")
+def export_cohort(
+    paths: Annotated[list[Path], typer.Argument(help="Output folders of `miner extract` / `miner screen` (loaded "
+                                                "into the store first), or a .duckdb store.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, parquet, xlsx (tables), fhir (one FHIR R4 "
+                                     "Bundle per patient) or redcap (data dictionary + import file).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into (xlsx: a .xlsx file or a "
+                                      "folder).")],
+    db: Annotated[Path | None, typer.Option("--db", help="The DuckDB store (default: <first folder>/"
+                                            "miner.duckdb).")] = None,
+    salt: Annotated[str, typer.Option("--salt", help="Secret mixed into the pseudonymous ids (FHIR Patient, "
+                                      "REDCap record_id); use one for note exports.")] = "",
+    classification: Annotated[list[str] | None, typer.Option("--classification", "-c", help="Only patients so "
+                                                             "classified; repeatable (default: all).")] = None,
+    include_duplicates: Annotated[bool, typer.Option("--include-duplicates", help="Also export records linked "
+                                                     "as duplicates of another (each names its kept record).")]
+    = False,
+) -> None:
+    """Export the cohort store for registries: tables, FHIR R4 bundles or a REDCap form.
+
+    Each patient is exported once: records linked as duplicates are left out unless --include-duplicates.
+
+    REDCap: recurrent_crs_dictionary.csv (the data dictionary) and recurrent_crs_import.csv, where each pre-filled
+    value has a confidence and its evidence (document, page, character span, text) beside it.
+
+    Example: miner export out --format redcap --out out/redcap -c probable -c possible
+    """
+    from miner.export.registry import WRITERS, export_store
+    from miner.export.store_data import ExportOptions
+    from miner.store.duckdb_store import load_outputs
+
+    if fmt not in WRITERS:
+        console.print(f"[red]error[/red]: --format must be one of {', '.join(WRITERS)}, not {fmt!r}")
+        raise typer.Exit(code=2)
+    try:
+        db_path, _ = load_outputs(paths, db)
+        written = export_store(db_path, fmt, out, ExportOptions(salt=salt), include_duplicates=include_duplicates,
+                               classifications=classification or None)
+    except (FileNotFoundError, ValueError) as err:
+        console.print(f"[red]error[/red]: {err}", markup=True, highlight=False)
+        raise typer.Exit(code=2) from err
+    shown = ", ".join(str(p) for p in written[:4]) + (f", ... ({len(written)} files)" if len(written) > 4 else "")
+    console.print(f"{fmt}: {len(written)} file{'s' if len(written) != 1 else ''} written from {db_path}: {shown}")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from miner.classify.recurrence import classify
 from miner.episodes.builder import EpisodeBuilder
 from miner.episodes.model import Evidence, Mention, PatientRecord, Sentence
 from miner.ingest.notes import Note, RowProblem, read_note_export
+from miner.prefilter import Prefilter
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -134,7 +135,7 @@ class Screener:
     """Screens note exports; the spaCy pipeline is built once."""
 
     def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None,
-                 day_first: bool = True) -> None:
+                 day_first: bool = True, prefilter: bool = True) -> None:
         if nlp is None:
             from miner.pipeline import build_nlp
 
@@ -142,12 +143,17 @@ class Screener:
         self.nlp = nlp
         self.criteria = criteria or load_criteria()
         self.day_first = day_first
+        # a patient whose notes never name a T-cell engager, a -mab drug or CRS cannot be
+        # output (see screen_patient): skip the pipeline for them
+        self.prefilter = Prefilter.from_patterns() if prefilter and self.criteria.require_t_cell_engager else None
 
     def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
         """One record from all the notes of one patient."""
         from miner.pipeline import doc_mentions, doc_sentences
 
         notes = sorted(notes, key=lambda n: n.sort_key)
+        if self.prefilter is not None and not self.prefilter.any_matches(n.text for n in notes):
+            return PatientResult(patient_id, None, [], [NoteSummary(n) for n in notes])
         day_first = infer_day_first((n.text for n in notes), self.day_first)
         docs = []
         for note in notes:
@@ -215,7 +221,9 @@ class Screener:
             index = note_index(mention.start)
             located.append((notes[index].note_id, replace(mention, start=mention.start - starts[index],
                                                           end=mention.end - starts[index])))
-        if not (record.drugs or record.episodes):
+        if not (record.drugs or any(e.named_crs for e in record.episodes)):
+            # a patient of an export is output when a T-cell engager or CRS is named for them;
+            # fevers alone, without either, are the rest of the hospital
             return PatientResult(patient_id, None, located, summaries)
         classify(record, self.criteria)
         return PatientResult(patient_id, record, located, summaries)
@@ -247,6 +255,32 @@ def _relocate(record: PatientRecord, notes: list[Note], starts: list[int],
         record.periodicity["evidence"] = [move(Evidence(**e)).to_dict() for e in record.periodicity["evidence"]]
     record.segment = {"notes": [n.note_id for n in notes], "first_note": notes[0].date if notes else None,
                       "last_note": notes[-1].date if notes else None}
+
+
+_WORKER_SCREENER: Screener | None = None
+
+
+def _screen_task(task: tuple[str, list[Note], str]) -> PatientResult:
+    assert _WORKER_SCREENER is not None
+    return _WORKER_SCREENER.screen_patient(*task)
+
+
+def screen_in_parallel(screener: Screener, tasks: list[tuple[str, list[Note], str]],
+                       workers: int = 1) -> Iterator[PatientResult]:
+    """Screen patients in order, in ``workers`` forked processes that share the built
+    pipeline (copy-on-write); with one worker, in this process. Results come back in the
+    order of ``tasks``, so the outputs do not depend on the number of workers."""
+    global _WORKER_SCREENER
+    if workers <= 1 or len(tasks) < 2:
+        for task in tasks:
+            yield screener.screen_patient(*task)
+        return
+    import multiprocessing
+
+    _WORKER_SCREENER = screener
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        yield from pool.imap(_screen_task, tasks, chunksize=4)
 
 
 def group_notes(items: Iterable[Note | RowProblem]) -> tuple[dict[str, list[Note]], list[RowProblem]]:

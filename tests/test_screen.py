@@ -16,6 +16,7 @@ from miner.ingest.document import IngestError
 from miner.ingest.notes import Note, RowProblem, parse_datetime, read_note_export
 from miner.screen import Screener
 
+REPO = Path(__file__).resolve().parents[1]
 HEADER = ["patient_id", "note_id", "note_datetime", "note_type", "text"]
 
 # One patient on teclistamab: step-up CRS, then fever the day after C3D1 (told in the ED
@@ -227,3 +228,34 @@ def test_a_one_line_list_section_does_not_swallow_the_note(nlp) -> None:  # type
     assert ("DRUG", "epcoritamab") in kept and ("FEVER", "38.9") in kept  # after the allergy line
     assert ("TREATMENT", "tocilizumab") not in kept  # the medication list, to its blank line
     assert kept.count(("CRS", "CRS")) == 1  # the brother's CRS is dropped, the patient's is kept
+
+
+def test_the_prefilter_does_not_change_the_patients(nlp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from miner.screen import group_notes
+
+    sample = REPO / "corpora" / "notes" / "sample" / "notes.csv"
+    mtsamples = REPO.parent / "shared" / "corpora" / "mtsamples" / "general-medicine-txt"
+    patients, _ = group_notes(read_note_export(sample))
+    groups = [patients[p] for p in sorted(patients)]
+    if mtsamples.is_dir():  # real notes without bispecifics: most of them skip the pipeline
+        for index, path in enumerate(sorted(mtsamples.glob("*.txt"))[:60]):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            groups.append([Note(f"M{index}", path.stem, parse_datetime("2020-01-01"), text, "note")])  # type: ignore[arg-type]
+    fast, full = Screener(nlp=nlp), Screener(nlp=nlp, prefilter=False)
+    skipped = 0
+    for notes in groups:
+        a = fast.screen_patient(notes[0].patient_id, notes, "x")
+        b = full.screen_patient(notes[0].patient_id, notes, "x")
+        skipped += not a.mentions
+        assert (a.record.to_dict() if a.record else None) == (b.record.to_dict() if b.record else None)
+    assert skipped > 0  # the prefilter did skip some patients
+
+
+def test_two_workers_give_the_same_outputs(tmp_path: Path) -> None:
+    export = REPO / "corpora" / "notes" / "sample" / "notes.csv"
+    for workers in (1, 2):
+        result = CliRunner().invoke(app, ["screen", str(export), "--out", str(tmp_path / str(workers)),
+                                          "--workers", str(workers)])
+        assert result.exit_code == 0, result.output
+    for name in ("patients.jsonl", "episodes.csv", "timeline.csv", "mentions.csv", "notes.csv", "manifest.csv"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
