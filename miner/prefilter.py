@@ -1,8 +1,8 @@
 """A cheap first look: can this text be about a patient on T-cell-engaging therapy at all?
 
 One compiled regular expression over the drug names and brands of
-``patterns/concepts/drugs.jsonl`` (and any ``-mab`` / ``-tamab`` word, so that a misspelled
-"Tecelstamab" still passes), the CRS names of ``patterns/concepts/crs.jsonl`` and the words
+``patterns/concepts/drugs.jsonl`` (and the ``-tamab``, ``-momab`` and ``-tuzumab`` stems, so
+that a misspelled "Tecelstamab" still passes), the CRS names of ``patterns/concepts/crs.jsonl`` and the words
 for the drug class ("bispecific", "BiTE", "T-cell engager"). A patient of a note export
 none of whose notes matches can only be "unlikely" under criteria that require a T-cell
 engager, and is not output by ``miner screen`` (see its docs); the prefilter lets it skip
@@ -24,8 +24,11 @@ from dataclasses import dataclass
 
 from miner.resources import pattern_file
 
-_CLASS_WORDS = (r"bispecific", r"bi-specific", r"BiTEs?", r"T[- ]cell[- ]engag\w*", r"\w{3,}mab\b",
-                r"\w{3,}tamab\b", r"CAR[- ]?T")
+# the drug class, and the stems of T-cell-engager names ("-tamab": teclistamab, epcoritamab,
+# glofitamab, tarlatamab... and a misspelled "Tecelstamab"; "-momab": blinatumomab), so
+# that a name the concept list lacks still gets through
+_CLASS_WORDS = (r"bispecific", r"bi-specific", r"(?-i:BiTEs?)", r"T[- ]cell[- ]engag\w*", r"\w{3,}tamab",
+                r"\w{3,}momab", r"\w{3,}tuzumab", r"(?-i:CAR[- ]?T)")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Prefilter:
                     if isinstance(value, str) and len(value) >= 3:
                         words.add(re.escape(value))
         alternation = "|".join(sorted(words, key=len, reverse=True) + list(_CLASS_WORDS))
-        return cls(re.compile(rf"(?<!\w)(?:{alternation})", re.IGNORECASE))
+        return cls(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE))  # whole words only
 
     def matches(self, text: str) -> bool:
         return self.pattern.search(text) is not None

@@ -234,13 +234,16 @@ def test_the_prefilter_does_not_change_the_patients(nlp, tmp_path: Path) -> None
     from miner.screen import group_notes
 
     sample = REPO / "corpora" / "notes" / "sample" / "notes.csv"
-    mtsamples = REPO.parent / "shared" / "corpora" / "mtsamples" / "general-medicine-txt"
     patients, _ = group_notes(read_note_export(sample))
     groups = [patients[p] for p in sorted(patients)]
-    if mtsamples.is_dir():  # real notes without bispecifics: most of them skip the pipeline
-        for index, path in enumerate(sorted(mtsamples.glob("*.txt"))[:60]):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            groups.append([Note(f"M{index}", path.stem, parse_datetime("2020-01-01"), text, "note")])  # type: ignore[arg-type]
+    general = [  # the rest of a hospital: fevers and infections, no T-cell engager, no CRS
+        "Fever 38.9 C with dysuria; urine culture grew E. coli. Started ceftriaxone.",
+        "Post-op day 2 after cholecystectomy, low-grade fever 38.1, incentive spirometry encouraged.",
+        "Chest pain at rest, troponin normal, ECG without ischemic changes. Discharged home.",
+        "Cellulitis of the left leg, T 101.4F, started cefazolin; blood cultures pending.",
+    ]
+    for index, text in enumerate(general):
+        groups.append([Note(f"G{index}", f"g{index}", parse_datetime("2024-05-01"), text, "ed")])  # type: ignore[arg-type]
     fast, full = Screener(nlp=nlp), Screener(nlp=nlp, prefilter=False)
     skipped = 0
     for notes in groups:
