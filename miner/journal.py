@@ -52,9 +52,7 @@ class Journal:
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
             pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, path)  # atomic: a kill leaves the old state or the new one, never half
 
     def __len__(self) -> int:
         return len(list(self.folder.glob("*.pkl"))) if self.folder.is_dir() else 0

@@ -280,7 +280,7 @@ def screen_in_parallel(screener: Screener, tasks: list[tuple[str, list[Note], st
     _WORKER_SCREENER = screener
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        yield from pool.imap(_screen_task, tasks, chunksize=4)
+        yield from pool.imap(_screen_task, tasks, chunksize=max(1, min(32, len(tasks) // (workers * 8))))
 
 
 def group_notes(items: Iterable[Note | RowProblem]) -> tuple[dict[str, list[Note]], list[RowProblem]]:
