@@ -125,6 +125,11 @@ def screen(
                                               "10/26/2022 does); the default reads it as 5 June.")] = False,
     workers: Annotated[int, typer.Option(help="Processes screening patients in parallel (results are the "
                                          "same as with one).")] = 1,
+    engine: Annotated[str, typer.Option(help="local (this machine, --workers processes) or dask (a Dask "
+                                        "cluster; partitioned Parquet is written beside the outputs).")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="With --engine dask: the address of a running "
+                                                  "scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                                                  "LocalCluster on this machine).")] = None,
     undated: Annotated[bool, typer.Option("--undated", help="Accept notes without a date (teaching corpora "
                                           "such as MTSamples); nothing is then placed by note date.")] = False,
     evidence_only: Annotated[int | None, typer.Option("--evidence-only", help="Cut every evidence snippet and "
@@ -145,12 +150,21 @@ def screen(
     import time
 
     from miner.classify.criteria import load_criteria
-    from miner.export.files import limit_snippets, write_screen_outputs
+    from miner.export.files import limit_snippets, write_partitioned_parquet, write_screen_outputs
     from miner.ingest.document import IngestError
     from miner.ingest.notes import RowProblem, parse_mapping, read_note_export
-    from miner.screen import PatientResult, Screener, group_notes, notes_digest, screen_in_parallel
+    from miner.screen import (
+        PatientResult,
+        Screener,
+        group_notes,
+        notes_digest,
+        screen_in_parallel,
+        screen_with_dask,
+    )
 
     try:
+        if engine not in ("local", "dask"):
+            raise ValueError(f"unknown --engine {engine!r}: use local or dask")
         mapping = parse_mapping(map_)
         crit = load_criteria(criteria) if criteria else None
     except ValueError as err:
@@ -188,7 +202,11 @@ def screen(
             keys = {p: (str(export), p, notes_digest(patients[p])) for p in patients}
             done = {p: journal.get(*keys[p]) for p in patients}
             pending = [p for p in sorted(patients) if not isinstance(done[p], PatientResult)]
-            fresh = screen_in_parallel(screener, [(p, patients[p], export_id) for p in pending], workers)
+            todo = [(p, patients[p], export_id) for p in pending]
+            fresh = screen_with_dask(todo, scheduler=scheduler, workers=max(2, workers),
+                                     criteria_path=str(criteria) if criteria else None,
+                                     day_first=not month_first) if engine == "dask" and todo \
+                else screen_in_parallel(screener, todo, workers)
             for patient_id, result in zip(pending, fresh, strict=False):
                 journal.put(result, *keys[patient_id])
                 done[patient_id] = result
@@ -206,6 +224,8 @@ def screen(
             if result.record is not None:
                 limit_snippets(result.record, evidence_only)
     counts = write_screen_outputs(results, problems, out, export_id)
+    if engine == "dask":
+        write_partitioned_parquet(out)
     journal.clear()
     table = Table(title=f"miner screen: {counts['notes']} notes, {counts['patients']} patients")
     for column in ("patient_id", "drugs", "late episodes", "interval (d)", "h post-dose", "classification"):

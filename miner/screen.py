@@ -283,6 +283,47 @@ def screen_in_parallel(screener: Screener, tasks: list[tuple[str, list[Note], st
         yield from pool.imap(_screen_task, tasks, chunksize=max(1, min(32, len(tasks) // (workers * 8))))
 
 
+_DASK_SCREENER: Screener | None = None
+
+
+def _dask_screen_chunk(tasks: list[tuple[str, list[Note], str]], criteria_path: str | None,
+                       day_first: bool) -> list[PatientResult]:
+    """Runs on a Dask worker: the pipeline is built once per worker process."""
+    global _DASK_SCREENER
+    if _DASK_SCREENER is None:
+        criteria = load_criteria(Path(criteria_path)) if criteria_path else None
+        _DASK_SCREENER = Screener(criteria=criteria, day_first=day_first)
+    return [_DASK_SCREENER.screen_patient(*task) for task in tasks]
+
+
+def screen_with_dask(tasks: list[tuple[str, list[Note], str]], *, scheduler: str | None = None,
+                     workers: int = 2, criteria_path: str | None = None, day_first: bool = True,
+                     chunk: int = 25) -> Iterator[PatientResult]:
+    """Screen patients on a Dask cluster, in the order of ``tasks`` (so the outputs equal a
+    local run's). ``scheduler`` is the address of a running scheduler
+    ("tcp://10.0.0.5:8786"); without one, a LocalCluster of ``workers`` processes is started
+    on this machine and closed at the end."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
+        futures = client.map(_dask_screen_chunk, chunks, criteria_path=criteria_path, day_first=day_first,
+                             pure=False)
+        for future in futures:
+            yield from future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def group_notes(items: Iterable[Note | RowProblem]) -> tuple[dict[str, list[Note]], list[RowProblem]]:
     """Notes by patient, and the rows that could not be read."""
     patients: dict[str, list[Note]] = defaultdict(list)

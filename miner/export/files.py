@@ -302,3 +302,23 @@ def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem
                          else f"the whole export: {problem.reason}", "patients": 0, "pages": 0,
                          "sha256": "", "row": problem.row})
     return counts
+
+
+def write_partitioned_parquet(out_dir: Path) -> None:
+    """patients and episodes as Parquet datasets partitioned by classification / phase
+    (``OUT/parquet/patients/classification=probable/...``), for cluster-side analysis."""
+    import pandas as pd
+
+    target = out_dir / "parquet"
+    for name, column in (("patients", "classification"), ("episodes", "phase")):
+        frame = pd.read_csv(out_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+        folder = target / name
+        if folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        if len(frame):
+            frame.to_parquet(folder, partition_cols=[column], index=False,
+                             basename_template="part-{i}.parquet")  # stable file names
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
