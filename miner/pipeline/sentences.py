@@ -3,6 +3,8 @@
 
 import re
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -29,7 +31,9 @@ class SentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
             return doc
-        doc[0].is_sent_start = True
+        starts = [False] * len(doc)  # set in one call at the end: each token-by-token set re-checks the Doc
+        starts[0] = True
+        text = doc.text  # built once: Doc.text joins every token on each access
         line_start = 0
         for i, token in enumerate(doc[1:], start=1):
             prev = doc[i - 1]
@@ -48,7 +52,7 @@ class SentenceSplitter:
                             ".",
                         }
                     # a header, bullet or timed entry starts a unit after a line of any length
-                    start = start or (not token.is_space and bool(_NEW_ITEM.match(doc.text, token.idx)))
+                    start = start or (not token.is_space and bool(_NEW_ITEM.match(text, token.idx)))
                 if "\n" in newline_text:
                     line_start = token.idx
             if not start and not token.is_space:
@@ -62,7 +66,10 @@ class SentenceSplitter:
                 elif last.text.endswith(".") and len(last.text) > 1 and token.is_title:
                     start = last.lower_.rstrip(".") not in _NO_BREAK and not last.like_num and not (
                         len(last.text) == 2 and last.text[0].isupper())  # "J. Smith"
-            token.is_sent_start = start
+            starts[i] = start
+        # spaCy reads the array as uint64: -1 (not a start) must be cast, not written as int32
+        values = numpy.array([[1 if s else -1] for s in starts], dtype="int64").astype("uint64")
+        doc.from_array([SENT_START], values)  # type: ignore[arg-type]
         return doc
 
 
