@@ -204,6 +204,10 @@ class EpisodeBuilder:
         self.page_at = page_at or (lambda offset: None)
         self.doc_id = doc_id
 
+    def _paragraph_break(self, before: Sentence, after: Sentence) -> bool:
+        """Whether a blank line separates two sentences (they are in different paragraphs)."""
+        return "\n\n" in self.text[before.end - 1 : after.start + 1]
+
     def evidence(self, start: int, end: int) -> Evidence:
         return Evidence(self.text[start:end], start, end, self.page_at(start), self.doc_id)
 
@@ -420,13 +424,18 @@ class EpisodeBuilder:
                 for when in [self._event_date(e.sentence, e.mentions)] if when is not None)]
         return events
 
+    @staticmethod
+    def _own_dates(mentions: list[Mention]) -> list[datetime.date]:
+        """The full dates a sentence gives itself, not those of a dose ("the dose of 10 June")."""
+        return [when for m in mentions
+                if m.label == TIMING and m.value and m.value.get("kind") == "date" and not m.value.get("is_dose_date")
+                and (when := parse_iso(m.value.get("date"))) is not None]
+
     def _event_date(self, sentence: Sentence, mentions: list[Mention]) -> datetime.date | None:
         """The date of an event sentence: its own date, else its note's date (exports)."""
-        for m in mentions:
-            if m.label == TIMING and m.value and m.value.get("kind") == "date" and not m.value.get("is_dose_date"):
-                when = parse_iso(m.value.get("date"))
-                if when is not None:
-                    return when
+        own = self._own_dates(mentions)
+        if own:
+            return own[0]
         return parse_iso(self.date_at(sentence.start)) if self.date_at is not None else None
 
     def _low_fevers(self, sentence: Sentence) -> list[Mention]:
@@ -470,8 +479,7 @@ class EpisodeBuilder:
         """Whether a later sentence is in the same note (exports) or paragraph (reports)."""
         if in_note:
             return self.note_at(sentences[later].start) == self.note_at(sentences[position].start)  # type: ignore[misc]
-        return all("\n\n" not in self.text[sentences[k - 1].end - 1 : sentences[k].start + 1]
-                   for k in range(position + 1, later + 1))
+        return not any(self._paragraph_break(sentences[k - 1], sentences[k]) for k in range(position + 1, later + 1))
 
     def _blamed_in(self, sentences: list[Sentence], position: int, by_sentence: dict[int, list[Mention]],
                    in_note: bool, reach: int) -> int | None:
@@ -480,7 +488,7 @@ class EpisodeBuilder:
             if in_note:
                 if self.note_at(follower.start) != self.note_at(sentences[position].start):  # type: ignore[misc]
                     return None
-            elif "\n\n" in self.text[sentences[later - 1].end - 1 : follower.start + 1]:
+            elif self._paragraph_break(sentences[later - 1], follower):
                 return None
             mentions = by_sentence[follower.index]
             if self._named_crs(mentions) and cues.CRS_ATTRIBUTION.search(follower.text):
@@ -558,7 +566,7 @@ class EpisodeBuilder:
                 self.note_at(sentence.start):
             return events[-1].phase  # one note is one visit: "Assessed as CRS grade 2."
         if events and sentence.index - events[-1].sentence.index <= 2 and \
-                "\n\n" not in self.text[events[-1].sentence.end - 1 : sentence.start + 1]:
+                not self._paragraph_break(events[-1].sentence, sentence):
             return events[-1].phase  # "This was graded as grade 1 CRS": the same episode
         return "late" if events else "initial"
 
@@ -632,7 +640,7 @@ class EpisodeBuilder:
             for follower in sentences[last_event_index + 1 : last_event_index + 9]:  # to the paragraph end
                 if any(e.sentence.index == follower.index for e in events):
                     break
-                if "\n\n" in self.text[sentences[position[follower.index] - 1].end - 1 : follower.start + 1]:
+                if self._paragraph_break(sentences[position[follower.index] - 1], follower):
                     break
                 mentions = by_sentence[follower.index]
                 if cues.OTHER_EVENT.search(follower.text) and not any(
@@ -693,7 +701,7 @@ class EpisodeBuilder:
         event_starts = {e.sentence.start for e in events}
         for back in range(at - 1, max(at - 3, -1), -1):
             sentence = sentences[back]
-            if sentence.start in event_starts or "\n\n" in self.text[sentence.end - 1 : sentences[back + 1].start + 1]:
+            if sentence.start in event_starts or self._paragraph_break(sentence, sentences[back + 1]):
                 return None, None
             where = self._onset_position(by_sentence[sentence.index])
             if where is not None:
@@ -942,7 +950,7 @@ class EpisodeBuilder:
         drug_start = min((m.start for s in sentences for m in by_sentence[s.index]
                           if m.label == DRUG and m.is_asserted), default=None)
         negative = positive = False
-        about_late = self._late_workup_filter(record, sentences)
+        about_late = self._late_workup_filter(record, by_sentence)
         for sentence in sentences:
             mentions = by_sentence[sentence.index]
             workups = [m for m in mentions if m.label == INFECTION_WORKUP]
@@ -983,7 +991,7 @@ class EpisodeBuilder:
             record.tocilizumab_response = True
 
     def _late_workup_filter(self, record: PatientRecord,
-                            sentences: list[Sentence]) -> Callable[[Sentence], bool]:
+                            by_sentence: dict[int, list[Mention]]) -> Callable[[Sentence], bool]:
         """Which sentences can report the work-up of the late episodes (patient-record.md:
         infection_workup_negative is about the episodes after the initial phase, or the only
         ones there are): in a note export, the notes that tell a late episode; in a report,
@@ -1000,10 +1008,7 @@ class EpisodeBuilder:
                 if self.note_at(sentence.start) not in notes:  # type: ignore[misc]
                     return False
                 # "26/02: fever ..., cultures negative" retells the episode of 26 February
-                own = [when for m in self.mentions
-                       if sentence.start <= m.start < sentence.end and m.label == TIMING and m.value
-                       and m.value.get("kind") == "date" and not m.value.get("is_dose_date")
-                       and (when := parse_iso(m.value.get("date"))) is not None]
+                own = self._own_dates(by_sentence[sentence.index])
                 known = [late for late in late_dates if late is not None]
                 return not own or any(abs((d - late).days) <= 1 for d in own for late in known)
 
