@@ -7,16 +7,17 @@ byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from miner import __version__
-from miner.episodes.model import PatientRecord
+from miner.episodes.model import Mention, PatientRecord
 from miner.extract import DocumentResult
 from miner.ingest.notes import RowProblem
 from miner.screen import PatientResult, note_row
@@ -166,54 +167,66 @@ def limit_snippets(record: PatientRecord, max_chars: int) -> PatientRecord:
     return record
 
 
+_CSV_FIELDS: dict[str, tuple[str, ...]] = {
+    "patients": PATIENT_CSV_FIELDS, "episodes": EPISODE_CSV_FIELDS, "timeline": TIMELINE_CSV_FIELDS,
+    "mentions": MENTION_CSV_FIELDS, "manifest": MANIFEST_FIELDS,
+}
+
+
+def _open_outputs(stack: contextlib.ExitStack, out_dir: Path,
+                  tables: dict[str, tuple[str, ...]]) -> tuple[IO[str], dict[str, csv.DictWriter[str]]]:
+    """Open ``patients.jsonl`` and one CSV per table (header written) in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jsonl = stack.enter_context((out_dir / "patients.jsonl").open("w", encoding="utf-8", newline="\n"))
+    writers = {}
+    for name, fields in tables.items():
+        handle = stack.enter_context((out_dir / f"{name}.csv").open("w", encoding="utf-8", newline=""))
+        writers[name] = csv.DictWriter(handle, fields)
+        writers[name].writeheader()
+    return jsonl, writers
+
+
+def _write_record(record: PatientRecord, jsonl: IO[str], writers: dict[str, csv.DictWriter[str]],
+                  counts: dict[str, int]) -> None:
+    """One patient: its line of patients.jsonl and its rows of the patient, episode and timeline tables."""
+    counts["patients"] += 1
+    counts[record.classification] += 1
+    jsonl.write(json.dumps(patient_json(record), ensure_ascii=False) + "\n")
+    writers["patients"].writerow(patient_row(record))
+    writers["episodes"].writerows(episode_rows(record))
+    writers["timeline"].writerows(timeline_rows(record))
+
+
+def mention_row(mention: Mention, doc_id: str, patient_id: str, note_id: str = "") -> dict[str, Any]:
+    """One row of ``mentions.csv``."""
+    return {
+        "doc_id": doc_id, "patient_id": patient_id, "label": mention.label, "text": mention.text,
+        "start": mention.start, "end": mention.end, "page": _cell(mention.page), "norm": _cell(mention.norm),
+        "value": json.dumps(mention.value, sort_keys=True, ensure_ascii=False) if mention.value else "",
+        "is_negated": _cell(mention.is_negated), "is_hypothetical": _cell(mention.is_hypothetical),
+        "is_historical": _cell(mention.is_historical), "is_family": _cell(mention.is_family),
+        "is_uncertain": _cell(mention.is_uncertain), "is_misspelled": _cell(mention.is_misspelled),
+        "rule_id": mention.rule_id, "note_id": note_id, "section": _cell(mention.section),
+    }
+
+
 def write_outputs(results: Iterable[DocumentResult], out_dir: Path) -> dict[str, int]:
     """Write every output file; return counts (documents, ok, failed, patients, ...)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     ordered = sorted(results, key=lambda r: (r.path, r.doc_id))
     counts = {"documents": len(ordered), "ok": 0, "failed": 0, "skipped": 0, "patients": 0,
               "probable": 0, "possible": 0, "unlikely": 0, "mentions": 0}
-    with (out_dir / "patients.jsonl").open("w", encoding="utf-8", newline="\n") as jsonl, \
-            (out_dir / "patients.csv").open("w", encoding="utf-8", newline="") as pcsv, \
-            (out_dir / "episodes.csv").open("w", encoding="utf-8", newline="") as ecsv, \
-            (out_dir / "timeline.csv").open("w", encoding="utf-8", newline="") as tcsv, \
-            (out_dir / "mentions.csv").open("w", encoding="utf-8", newline="") as mcsv, \
-            (out_dir / "manifest.csv").open("w", encoding="utf-8", newline="") as man:
-        pw = csv.DictWriter(pcsv, PATIENT_CSV_FIELDS)
-        ew = csv.DictWriter(ecsv, EPISODE_CSV_FIELDS)
-        tw = csv.DictWriter(tcsv, TIMELINE_CSV_FIELDS)
-        mw = csv.DictWriter(mcsv, MENTION_CSV_FIELDS)
-        fw = csv.DictWriter(man, MANIFEST_FIELDS)
-        for writer in (pw, ew, tw, mw, fw):
-            writer.writeheader()
+    with contextlib.ExitStack() as stack:
+        jsonl, writers = _open_outputs(stack, out_dir, _CSV_FIELDS)
         for result in ordered:
             counts[result.status] = counts.get(result.status, 0) + 1
-            fw.writerow({"path": result.path, "doc_id": result.doc_id, "status": result.status,
-                         "reason": result.reason, "patients": len(result.patients),
-                         "pages": result.pages, "sha256": result.sha256, "row": ""})
+            writers["manifest"].writerow({"path": result.path, "doc_id": result.doc_id, "status": result.status,
+                                          "reason": result.reason, "patients": len(result.patients),
+                                          "pages": result.pages, "sha256": result.sha256, "row": ""})
             for record in result.patients:
-                counts["patients"] += 1
-                counts[record.classification] += 1
-                jsonl.write(json.dumps(patient_json(record), ensure_ascii=False,
-                                       sort_keys=False) + "\n")
-                pw.writerow(patient_row(record))
-                ew.writerows(episode_rows(record))
-                tw.writerows(timeline_rows(record))
+                _write_record(record, jsonl, writers, counts)
             for mention in result.mentions:
                 counts["mentions"] += 1
-                mw.writerow({
-                    "doc_id": result.doc_id, "patient_id": _patient_of(result, mention.start),
-                    "label": mention.label, "text": mention.text, "start": mention.start,
-                    "end": mention.end, "page": _cell(mention.page), "norm": _cell(mention.norm),
-                    "value": json.dumps(mention.value, sort_keys=True, ensure_ascii=False)
-                    if mention.value else "",
-                    "is_negated": _cell(mention.is_negated),
-                    "is_hypothetical": _cell(mention.is_hypothetical),
-                    "is_historical": _cell(mention.is_historical),
-                    "is_family": _cell(mention.is_family),
-                    "is_uncertain": _cell(mention.is_uncertain),
-                    "is_misspelled": _cell(mention.is_misspelled), "rule_id": mention.rule_id,
-                    "note_id": "", "section": _cell(mention.section),
-                })
+                writers["mentions"].writerow(mention_row(mention, result.doc_id, _patient_of(result, mention.start)))
     return counts
 
 
@@ -247,60 +260,32 @@ def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem
                          export_id: str) -> dict[str, int]:
     """The outputs of ``miner screen``: those of ``extract`` keyed by patient_id, with a
     manifest row per note (and per unreadable row) and ``notes.csv``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     counts = {"notes": 0, "ok": 0, "failed": len(problems), "patients": 0, "probable": 0, "possible": 0,
               "unlikely": 0, "mentions": 0}
     ordered = sorted(results, key=lambda r: r.patient_id)
-    with (out_dir / "patients.jsonl").open("w", encoding="utf-8", newline="\n") as jsonl, \
-            (out_dir / "patients.csv").open("w", encoding="utf-8", newline="") as pcsv, \
-            (out_dir / "episodes.csv").open("w", encoding="utf-8", newline="") as ecsv, \
-            (out_dir / "timeline.csv").open("w", encoding="utf-8", newline="") as tcsv, \
-            (out_dir / "mentions.csv").open("w", encoding="utf-8", newline="") as mcsv, \
-            (out_dir / "notes.csv").open("w", encoding="utf-8", newline="") as ncsv, \
-            (out_dir / "manifest.csv").open("w", encoding="utf-8", newline="") as man:
-        pw = csv.DictWriter(pcsv, PATIENT_CSV_FIELDS)
-        ew = csv.DictWriter(ecsv, EPISODE_CSV_FIELDS)
-        tw = csv.DictWriter(tcsv, TIMELINE_CSV_FIELDS)
-        mw = csv.DictWriter(mcsv, MENTION_CSV_FIELDS)
-        nw = csv.DictWriter(ncsv, NOTE_CSV_FIELDS)
-        fw = csv.DictWriter(man, MANIFEST_FIELDS)
-        for writer in (pw, ew, tw, mw, nw, fw):
-            writer.writeheader()
+    with contextlib.ExitStack() as stack:
+        jsonl, writers = _open_outputs(stack, out_dir, {**_CSV_FIELDS, "notes": NOTE_CSV_FIELDS})
         for result in ordered:
             for summary in sorted(result.notes, key=lambda s: s.note.sort_key):
                 counts["notes"] += 1
                 counts["ok"] += 1
-                nw.writerow(note_row(summary))
+                writers["notes"].writerow(note_row(summary))
                 note = summary.note
-                fw.writerow({"path": note.source, "doc_id": note.note_id, "status": "ok", "reason": "",
-                             "patients": 1 if result.record else 0, "pages": 0,
-                             "sha256": hashlib.sha256(note.text.encode("utf-8")).hexdigest(), "row": note.row})
+                writers["manifest"].writerow({
+                    "path": note.source, "doc_id": note.note_id, "status": "ok", "reason": "",
+                    "patients": 1 if result.record else 0, "pages": 0,
+                    "sha256": hashlib.sha256(note.text.encode("utf-8")).hexdigest(), "row": note.row})
             for note_id, mention in result.mentions:
                 counts["mentions"] += 1
-                mw.writerow({
-                    "doc_id": export_id, "patient_id": result.patient_id, "label": mention.label,
-                    "text": mention.text, "start": mention.start, "end": mention.end, "page": "",
-                    "norm": _cell(mention.norm),
-                    "value": json.dumps(mention.value, sort_keys=True, ensure_ascii=False) if mention.value else "",
-                    "is_negated": _cell(mention.is_negated), "is_hypothetical": _cell(mention.is_hypothetical),
-                    "is_historical": _cell(mention.is_historical), "is_family": _cell(mention.is_family),
-                    "is_uncertain": _cell(mention.is_uncertain), "is_misspelled": _cell(mention.is_misspelled),
-                    "rule_id": mention.rule_id, "note_id": note_id, "section": _cell(mention.section),
-                })
-            record = result.record
-            if record is None:
-                continue
-            counts["patients"] += 1
-            counts[record.classification] += 1
-            jsonl.write(json.dumps(patient_json(record), ensure_ascii=False) + "\n")
-            pw.writerow(patient_row(record))
-            ew.writerows(episode_rows(record))
-            tw.writerows(timeline_rows(record))
+                writers["mentions"].writerow(mention_row(mention, export_id, result.patient_id, note_id))
+            if result.record is not None:
+                _write_record(result.record, jsonl, writers, counts)
         for problem in sorted(problems, key=lambda p: (p.source, p.row)):
-            fw.writerow({"path": problem.source, "doc_id": problem.note_id, "status": "failed",
-                         "reason": f"row {problem.row}: {problem.reason}" if problem.row
-                         else f"the whole export: {problem.reason}", "patients": 0, "pages": 0,
-                         "sha256": "", "row": problem.row})
+            writers["manifest"].writerow({
+                "path": problem.source, "doc_id": problem.note_id, "status": "failed",
+                "reason": f"row {problem.row}: {problem.reason}" if problem.row
+                else f"the whole export: {problem.reason}", "patients": 0, "pages": 0, "sha256": "",
+                "row": problem.row})
     return counts
 
 
