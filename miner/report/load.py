@@ -193,16 +193,8 @@ def resolve_input(path: str, out_dir: Path) -> Path | None:
     return None
 
 
-def _sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _load_documents(manifest: list[dict[str, str]], inputs: ReportInputs) -> None:
-    from miner.extract import read_document
+    from miner.extract import file_sha256, read_document
 
     wanted = {r.get("doc_id") for r in inputs.records}
     for row in manifest:
@@ -213,7 +205,7 @@ def _load_documents(manifest: list[dict[str, str]], inputs: ReportInputs) -> Non
         if resolved is None:
             inputs.missing[doc_id] = f"{row.get('path')} was not found{_hint(row.get('path', ''))}"
             continue
-        if row.get("sha256") and _sha256_of_file(resolved) != row["sha256"]:
+        if row.get("sha256") and file_sha256(resolved) != row["sha256"]:
             inputs.missing[doc_id] = f"{resolved} changed since the run (sha256 differs)"
             continue
         try:

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from miner.store.duplicates import PatientFacts, find_duplicates
+from miner.store.duplicates import PatientFacts, as_int, find_duplicates
 from miner.store.targets import targets_of
 
 logger = logging.getLogger(__name__)
@@ -328,15 +328,15 @@ def _patient_row(record: dict[str, Any], source_of: Any, command: str, run_id: s
         "run_id": run_id,
         "doc_id": doc_id,
         "patient_id": patient_id,
-        "age": _as_int(record.get("age")),
+        "age": as_int(record.get("age")),
         "sex": record.get("sex"),
         "drugs": [str(d) for d in record.get("drugs") or []],
         "drug_targets": targets_of(record.get("drugs") or [], record.get("drug_targets")),
         "classification": record.get("classification"),
-        "first_crs_cycle": _as_int(first.get("cycle")),
-        "first_crs_day": _as_int(first.get("day")),
-        "first_crs_grade": _as_int(first.get("grade")),
-        "max_grade": _as_int(record.get("max_grade")),
+        "first_crs_cycle": as_int(first.get("cycle")),
+        "first_crs_day": as_int(first.get("day")),
+        "first_crs_grade": as_int(first.get("grade")),
+        "max_grade": as_int(record.get("max_grade")),
         "recurrence_interval_min": interval[0],
         "recurrence_interval_max": interval[1],
         "recurrence_interval_source": record.get("recurrence_interval_source"),
@@ -419,15 +419,6 @@ def _q(name: str) -> str:
 
 def _first(values: Any) -> Any:
     return next((v for v in values if v), None)
-
-
-def _as_int(value: object) -> int | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return int(float(str(value)))
-    except ValueError:
-        return None
 
 
 def _natural(text: str) -> tuple[Any, ...]:

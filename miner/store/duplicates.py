@@ -99,12 +99,12 @@ class PatientFacts:
             origin=origin,
             label=f"{record.get('doc_id')} / {patient_id}",
             drugs=frozenset(str(d).lower() for d in record.get("drugs") or []),
-            age=_int(record.get("age")),
+            age=as_int(record.get("age")),
             sex=(str(record["sex"]).upper()[:1] if record.get("sex") else None),
             diseases=frozenset(name for name, rx in DISEASE_WORDS if rx.search(joined)),
-            first_crs=((_int(first.get("cycle")), _int(first.get("day")), _int(first.get("grade")))
+            first_crs=((as_int(first.get("cycle")), as_int(first.get("day")), as_int(first.get("grade")))
                        if isinstance(first, dict) else None),
-            max_grade=_int(record.get("max_grade")),
+            max_grade=as_int(record.get("max_grade")),
             interval=_range(record.get("recurrence_interval_days")),
             hours=_range(record.get("hours_post_dose")),
             dates=frozenset(str(e["date"]) for e in episodes if e.get("date")),
@@ -330,7 +330,8 @@ def _treatment_class(name: object) -> str:
     return "corticosteroids" if text in _STEROIDS else text
 
 
-def _int(value: object) -> int | None:
+def as_int(value: object) -> int | None:
+    """An integer from a JSON or CSV value ("3", 3.0, 3); None for empty, boolean or other values."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
