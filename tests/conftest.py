@@ -33,3 +33,18 @@ def mentions_of(nlp):  # type: ignore[no-untyped-def]
         return doc_mentions(nlp(text))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def seed_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``miner extract`` of the seed PDF (5 patients), once per session, through the command
+    line; tests that write beside it copy it first."""
+    from typer.testing import CliRunner
+
+    from miner.cli import app
+
+    out = tmp_path_factory.mktemp("seed") / "out"
+    seed_pdf = REPO / "corpora" / "seed" / "della-pepa-2026-recurrent-crs.pdf"
+    result = CliRunner().invoke(app, ["extract", str(seed_pdf), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out

@@ -30,16 +30,16 @@ def _chromium() -> str | None:
     return shutil.which("chromium")
 
 
-def test_report_in_chromium(seed_out: Path, tmp_path: Path) -> None:
+def test_report_in_chromium(seed_output: Path, tmp_path: Path) -> None:
     chromium = _chromium()
     if chromium is None:
         pytest.skip("Chromium is not installed (looked for /usr/bin/chromium and `chromium` on PATH); "
                     "install it with `apt-get install chromium` or run scripts/test.sh, which does")
     from playwright.sync_api import sync_playwright  # the `test` extra installs it
 
-    result = CliRunner().invoke(app, ["report", str(seed_out), "--out", str(tmp_path / "report.html")])
+    result = CliRunner().invoke(app, ["report", str(seed_output), "--out", str(tmp_path / "report.html")])
     assert result.exit_code == 0, result.output
-    patients = {r["patient_id"]: r for r in map(json.loads, (seed_out / "patients.jsonl").read_text().splitlines())}
+    patients = {r["patient_id"]: r for r in map(json.loads, (seed_output / "patients.jsonl").read_text().splitlines())}
     case4 = patients["Case 4"]
 
     with sync_playwright() as pw:

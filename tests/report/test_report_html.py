@@ -42,11 +42,11 @@ def js_string(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports(seed_out: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def reports(seed_output: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("reports")
     full, shared = folder / "full.html", folder / "shared.html"
-    assert RUNNER.invoke(app, ["report", str(seed_out), "--out", str(full)]).exit_code == 0
-    result = RUNNER.invoke(app, ["report", str(seed_out), "--out", str(shared), "--evidence-only",
+    assert RUNNER.invoke(app, ["report", str(seed_output), "--out", str(full)]).exit_code == 0
+    result = RUNNER.invoke(app, ["report", str(seed_output), "--out", str(shared), "--evidence-only",
                                  "--max-snippet", "60"])
     assert result.exit_code == 0, result.output
     return {"full": full.read_text(encoding="utf-8"), "shared": shared.read_text(encoding="utf-8")}
@@ -61,8 +61,8 @@ def test_no_external_resources(reports: dict[str, str], kind: str) -> None:
     assert "default-src 'none'" in page  # and the browser is told to fetch nothing
 
 
-def test_every_patient_is_present(seed_out: Path, reports: dict[str, str]) -> None:
-    expected = {(r["doc_id"], r["patient_id"]) for r in records(seed_out)}
+def test_every_patient_is_present(seed_output: Path, reports: dict[str, str]) -> None:
+    expected = {(r["doc_id"], r["patient_id"]) for r in records(seed_output)}
     assert len(expected) == 5
     for page in reports.values():
         data = blocks(page)
@@ -90,19 +90,19 @@ def test_full_report_carries_the_source_text_and_its_mentions(reports: dict[str,
     assert cites and all(p["e"] is not None for p in cites)
 
 
-def _sentence_outside_evidence(seed_out: Path) -> str:
+def _sentence_outside_evidence(seed_output: Path) -> str:
     from miner.extract import read_document
 
     text = read_document(SEED_PDF).text
-    spans = [(e.start, e.end) for r in records(seed_out) for e in collect_evidence(r) if e.start >= 0]
+    spans = [(e.start, e.end) for r in records(seed_output) for e in collect_evidence(r) if e.start >= 0]
     for match in re.finditer(r"[A-Z][^.\n]{60,200}\.", text):
         if not any(s < match.end() and match.start() < e for s, e in spans):
             return match.group(0)
     raise AssertionError("no sentence outside the evidence")
 
 
-def test_evidence_only_leaves_out_the_source_text(seed_out: Path, reports: dict[str, str]) -> None:
-    sentence = _sentence_outside_evidence(seed_out)
+def test_evidence_only_leaves_out_the_source_text(seed_output: Path, reports: dict[str, str]) -> None:
+    sentence = _sentence_outside_evidence(seed_output)
     assert js_string(sentence) in reports["full"]
     assert js_string(sentence) not in reports["shared"]
     assert sentence not in reports["shared"]
@@ -119,10 +119,10 @@ def _strings(value: Any, key: str = "") -> list[tuple[str, str]]:
     return [(key, value)] if isinstance(value, str) else []
 
 
-def test_evidence_only_snippets_are_cut(seed_out: Path, reports: dict[str, str]) -> None:
+def test_evidence_only_snippets_are_cut(seed_output: Path, reports: dict[str, str]) -> None:
     data = blocks(reports["shared"])
     patients = [v for k, v in data.items() if k.startswith("pd-")]
-    longest = max(len(e.text) for r in records(seed_out) for e in collect_evidence(r))
+    longest = max(len(e.text) for r in records(seed_output) for e in collect_evidence(r))
     assert longest > 60  # the seed's evidence sentences are longer than the limit
     for patient in patients:
         assert all(len(e["text"]) <= 60 for e in patient["evidence"])
@@ -132,12 +132,12 @@ def test_evidence_only_snippets_are_cut(seed_out: Path, reports: dict[str, str])
                 assert len(text) <= 60, (key, text)
 
 
-def test_a_thousand_patients(seed_out: Path, tmp_path: Path) -> None:
-    template = records(seed_out)[0]
+def test_a_thousand_patients(seed_output: Path, tmp_path: Path) -> None:
+    template = records(seed_output)[0]
     out = tmp_path / "big"
     out.mkdir()
     for name in ("manifest.csv", "mentions.csv"):
-        shutil.copy(seed_out / name, out / name)
+        shutil.copy(seed_output / name, out / name)
     with (out / "patients.jsonl").open("w", encoding="utf-8") as handle:
         for n in range(1000):
             handle.write(json.dumps({**template, "patient_id": f"P{n:04d}"}, ensure_ascii=False) + "\n")
