@@ -7,15 +7,13 @@ would negate "resolved with tocilizumab"), plus rules for how case reports and n
 speak of CRS that did not happen: "risk of CRS", "monitored for CRS", "no further CRS".
 """
 
-import json
 from pathlib import Path
-from typing import Any
 
 from medspacy.context import ConText, ConTextRule
 from spacy.language import Language
 
 from miner.pipeline.extensions import SPAN_KEY
-from miner.pipeline.rules import RuleError
+from miner.pipeline.rules import read_rule_lines
 from miner.resources import pattern_files
 
 _KEYS = {"id", "literal", "category", "direction", "pattern", "source", "max_scope"}
@@ -23,26 +21,17 @@ _KEYS = {"id", "literal", "category", "direction", "pattern", "source", "max_sco
 
 def load_context_rules(paths: list[Path]) -> list[ConTextRule]:
     """Load ConText rules from JSONL (one rule a line; unknown keys rejected)."""
-    rules: list[ConTextRule] = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            data: dict[str, Any] = json.loads(line)
-            unknown = set(data) - _KEYS
-            if unknown or "literal" not in data or "category" not in data:
-                raise RuleError(f"{path}:{number}: bad ConText rule (unknown keys {sorted(unknown)})")
-            rules.append(
-                ConTextRule(
-                    literal=data["literal"],
-                    category=data["category"],
-                    pattern=data.get("pattern"),
-                    direction=data.get("direction", "BIDIRECTIONAL"),
-                    max_scope=data.get("max_scope"),
-                    metadata={"id": data.get("id"), "source": data.get("source")},
-                )
-            )
-    return rules
+    return [
+        ConTextRule(
+            literal=data["literal"],
+            category=data["category"],
+            pattern=data.get("pattern"),
+            direction=data.get("direction", "BIDIRECTIONAL"),
+            max_scope=data.get("max_scope"),
+            metadata={"id": data.get("id"), "source": data.get("source")},
+        )
+        for _, data in read_rule_lines(paths, "ConText", _KEYS, {"literal", "category"})
+    ]
 
 
 def add_context(nlp: Language) -> ConText:

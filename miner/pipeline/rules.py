@@ -10,6 +10,7 @@ token-pattern list. Unknown keys are rejected so that a typo in a rule file fail
 
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,26 @@ class ConceptRule:
         if self.case_sensitive:
             out["case_sensitive"] = True
         return out
+
+
+def read_rule_lines(paths: list[Path], kind: str, keys: set[str],
+                    required: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(where, data)`` for each rule line of JSONL files, with unknown or missing keys
+    (and lines that are not JSON) an error naming the file and line."""
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                data: dict[str, Any] = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise RuleError(f"{where}: not JSON ({err})") from err
+            unknown = set(data) - keys
+            if unknown or not required <= set(data):
+                raise RuleError(f"{where}: bad {kind} rule (unknown keys {sorted(unknown)}, "
+                                f"required {sorted(required)})")
+            yield where, data
 
 
 def load_rules(paths: list[Path]) -> list[ConceptRule]:

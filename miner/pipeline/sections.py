@@ -6,14 +6,12 @@ for the episodes is decided in :func:`section_policy`: medication and allergy li
 family history never create episodes; past history gives historical mentions only.
 """
 
-import json
 from pathlib import Path
-from typing import Any
 
 from medspacy.section_detection import Sectionizer, SectionRule
 from spacy.language import Language
 
-from miner.pipeline.rules import RuleError
+from miner.pipeline.rules import read_rule_lines
 from miner.resources import pattern_files
 
 _KEYS = {"id", "category", "headers"}
@@ -28,19 +26,12 @@ def load_section_rules(nlp: Language, paths: list[Path]) -> list[SectionRule]:
     """Section rules from JSONL: each header becomes a line-start pattern ending in ":" or
     a line break (unknown keys are an error naming the file and line)."""
     rules: list[SectionRule] = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            data: dict[str, Any] = json.loads(line)
-            unknown = set(data) - _KEYS
-            if unknown or not {"id", "category", "headers"} <= set(data):
-                raise RuleError(f"{path}:{number}: bad section rule (keys {sorted(data)})")
-            for header in data["headers"]:
-                words = [{"LOWER": token.lower_} for token in nlp.make_doc(header)]
-                for ending in ({"TEXT": {"IN": [":", "-"]}}, {"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}):
-                    rules.append(SectionRule(literal=header, category=data["category"],
-                                             pattern=[*words, ending], metadata={"id": data["id"]}))
+    for _, data in read_rule_lines(paths, "section", _KEYS, _KEYS):
+        for header in data["headers"]:
+            words = [{"LOWER": token.lower_} for token in nlp.make_doc(header)]
+            for ending in ({"TEXT": {"IN": [":", "-"]}}, {"IS_SPACE": True, "TEXT": {"REGEX": "\n"}}):
+                rules.append(SectionRule(literal=header, category=data["category"],
+                                         pattern=[*words, ending], metadata={"id": data["id"]}))
     return rules
 
 
