@@ -146,6 +146,14 @@ _INIT_PHRASE = (
 _INTO_THERAPY = r"(?P<init2>(?:the\s+)?(?:treatment|therapy|[a-z]+mab(?:\s+(?:therapy|treatment))?))\b"
 
 _EACH_WORDS = {"each", "every", "all"}
+# Hours after "the start of the infusion" are hours after a dose: a continuous infusion
+# (blinatumomab) or a long one starts when the dose is given.
+_SHORT_UNITS = frozenset({"minute", "hour"})
+# "starting teclistamab", "initiation of therapy": the start of the course, i.e. the first dose
+_THERAPY_START = compile_pattern(r"\b(?:therapy|treatment|[a-z]+mab|[a-z]+cel|[a-z]+tafusp)\b")
+_START_OF = compile_pattern(r"(?:(?:the\s+)?(?:start|beginning|initiation|commencement)\s+of|starting|beginning|"
+                            r"initiating|commencing)\s+(?:the\s+|each\s+|every\s+)?"
+                            r"(?:[\w./%-]+\s+){0,2}")
 _NUMBERISH = compile_pattern(rf"(?:\d|{NUMBER_NO_ARTICLE}|{ORDINAL}|several|few|some|many|multiple)")
 _INIT_WORDS = compile_pattern(r"\b(?:start\w*|initiat\w*|commenc\w*|beginning|discontinu\w*|cessation|stop\w*|end)\b")
 _EVERY_BEFORE = compile_pattern(r"\b(?:every|each|q)\s*\Z")
@@ -374,7 +382,8 @@ def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
     amount = _read_amount(match, ctx)
     if amount is None or _looks_back(ctx, amount.prefix.start, _EVERY_OR_Q_BEFORE):
         return None
-    if match.group("amods") and _INIT_WORDS.search(match.group("amods")):
+    if match.group("amods") and _INIT_WORDS.search(match.group("amods")) and not (
+            amount.unit in _SHORT_UNITS and _START_OF.fullmatch(match.group("amods"))):
         return None  # "2 weeks after starting dosing" is measured from initiation
     hours = amount.hours
     if amount.prefix.qualifier in {"within", "up to", "for"}:
@@ -697,6 +706,23 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
         anchor = ANCHOR_INITIATION
         anchor_text = re.sub(r"^the\s+", "", source(ctx, match, init_group), flags=re.IGNORECASE)
         qualifier = qualifier or "after"
+    if anchor == ANCHOR_INITIATION and amount.unit in _SHORT_UNITS and qualifier in ("after", "within"):
+        # "36 hours after starting teclistamab", "16 h after the start": hours after a dose
+        hours = amount.hours if qualifier == "after" else (0.0, amount.hours[1])
+        named = anchor_text is not None and _THERAPY_START.search(anchor_text)
+        return make_value(
+            KIND_POST_DOSE,
+            match,
+            ctx,
+            start=start,
+            hours=hours,
+            **amount.durations(),
+            unit=amount.unit,
+            anchor=ANCHOR_FIRST_DOSE if named else ANCHOR_DOSE,
+            anchor_text=anchor_text,
+            approximate=amount.prefix.approximate,
+            qualifier=qualifier,
+        )
     bare = qualifier is None and anchor is None
     unit_text = source(ctx, match, "unit")
     if bare and match.group("lo").lower() in {"a", "an", "single"}:
