@@ -94,6 +94,9 @@ _NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?
 _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|recovered|improved|"
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
 
+# between two dates of a list: "4 July, 1 August and 29 August", "2024-07-04; 2024-08-01"
+_LIST_JOINER = re.compile(r"\s*(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?", re.IGNORECASE)
+
 PageLookup = Callable[[int], "int | None"]
 DateLookup = Callable[[int], "str | None"]
 
@@ -148,7 +151,8 @@ def _words_around(text: str, start: int, end: int, masked: list[tuple[int, int]]
         for i in range(max(s, low), min(e, high)):
             chars[i - low] = " "
     window = "".join(chars)
-    after = _WORD.findall(window[end - low :])[:3]
+    # the words after stop at the clause's end: "on glofitamab every 21 days, developed CRS"
+    after = _WORD.findall(re.split(r"[,;.:]\s", window[end - low :], maxsplit=1)[0])[:3]
     before = _WORD.findall(window[: start - low])[-4:]
     return after, list(reversed(before))
 
@@ -861,8 +865,13 @@ class EpisodeBuilder:
                           and interval_role(self.text, m, mentions) == "recurrence")
         dosing = [m for s in sentences for m in dosing_by_sentence.get(s.index, [])]
         if dosing:
-            record.dosing_interval_days = list(dosing[0].value["interval_days"])  # type: ignore[index]
-            record.evidence["dosing_interval_days"] = [self.evidence(dosing[0].start, dosing[0].end)]
+            # the schedule in force when the late episodes began ("weekly, then every two weeks
+            # from cycle 3; fevers in April"), else the first one stated
+            first_late = min((e.sentence.start for e in events if e.phase == "late"), default=None)
+            in_force = [m for m in dosing if first_late is not None and m.start <= first_late]
+            current = in_force[-1] if in_force else dosing[0]
+            record.dosing_interval_days = list(current.value["interval_days"])  # type: ignore[index]
+            record.evidence["dosing_interval_days"] = [self.evidence(current.start, current.end)]
         if stated:
             self._set_interval(record, [m.value["interval_days"] for m in stated if m.value], "stated",
                                [self.evidence(m.start, m.end) for m in stated])
@@ -875,14 +884,18 @@ class EpisodeBuilder:
             self._set_interval(record, [(min(gaps), max(gaps))], source,
                                [e.evidence[0] for e in late if e.evidence])
             return
-        dated = sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10})
+        dated = sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10}
+                       | set(self._listed_event_dates(events)))
         if len(dated) >= 2:
             gaps = [g for g in successive_gaps(_day_numbers(dated)) if 0 < g <= 120]
             if gaps:
                 self._set_interval(record, [(min(gaps), max(gaps))], "dates",
                                    [e.evidence[0] for e in record.episodes if e.date in dated and e.evidence])
                 return
-        dose_linked = [e for e in events if e.phase == "late" and cues.DOSE_LINKED.search(e.sentence.text)]
+        dose_linked = [e for e in events if e.phase == "late" and (
+            cues.DOSE_LINKED.search(e.sentence.text) or any(
+                m.label == TIMING and m.value and m.value.get("kind") == "post_dose" and m.value.get("periodic")
+                for m in e.mentions))]
         for event in dose_linked:
             # "after each of 4 Q4W doses": the schedule the fevers follow is named with them
             named = [a for m in event.mentions if m.label == TIMING and m.value and m.value.get("kind") == "post_dose"
@@ -899,6 +912,32 @@ class EpisodeBuilder:
             if m.value:
                 self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
                                    [self.evidence(m.start, m.end)])
+
+    def _listed_event_dates(self, events: list[_Event]) -> list[str]:
+        """Dates listed after the fever or CRS of a late event: "fevers on 4 July, 1 August
+        and 29 August" dates three episodes (a list before it dates doses; "5 August to 30
+        September" is a span, not a list)."""
+        found = []
+        for event in events:
+            if event.phase != "late":
+                continue
+            at = min((m.start for m in event.mentions if m.label in (CRS, FEVER) and m.is_asserted), default=None)
+            listed: list[str] = []
+            previous_end: int | None = None
+            for m in event.mentions:
+                if at is None or m.start < at or m.label != TIMING or not m.value or m.value.get("is_dose_date"):
+                    continue
+                if m.value.get("kind") == "date_list":
+                    listed.extend(d for d in m.value.get("dates") or () if len(d) == 10)
+                elif m.value.get("kind") == "date" and len(m.value.get("date") or "") == 10:
+                    if previous_end is not None and not _LIST_JOINER.fullmatch(self.text[previous_end:m.start]):
+                        listed = []  # "from 5 August to 30 September": a span
+                        break
+                    listed.append(m.value["date"])
+                    previous_end = m.end
+            if len(listed) >= 2:
+                found.extend(listed)
+        return found
 
     @staticmethod
     def _set_interval(record: PatientRecord, ranges: list[Any], source: str,

@@ -120,6 +120,10 @@ def parse_number(text: str) -> float | None:
     cleaned = _SPACES.sub(" ", text.strip().lower())
     if not cleaned:
         return None
+    half = re.fullmatch(r"(.+?)\s*(?: and a half|½)", cleaned)
+    if half:  # "one and a half", "1½"
+        whole = parse_number(half.group(1))
+        return None if whole is None else whole + 0.5
     try:
         return float(cleaned)
     except ValueError:

@@ -88,14 +88,15 @@ _NUM_START = r"(?<![\w.,/+\-–—:#])"
 def _quantity(low: str, start: str = _NUM_START) -> str:
     """A number or a range ("24", "24–48", "24 h to 48 h", "two to three")."""
     return (
-        rf"{start}(?P<lo>{low})"
+        rf"{start}(?P<lo>{low}(?:\s+and\s+a\s+half\b|\s?½)?)"
         rf"(?:(?:\s*-?\s*(?P<u1>{UNIT}))?(?P<sep>{RANGE_SEPARATOR})(?P<hi>{NUMBER}))?"
     )
 
 
 def _amount(low: str) -> str:
     """A quantity with its unit ("48 h", "24-48 hrs", "3-day")."""
-    return rf"{_quantity(low)}\s*-?\s*(?P<unit>{UNIT}){UNIT_GUARD}"
+    return (rf"{_quantity(low)}\s*-?\s*(?P<unit>{UNIT}){UNIT_GUARD}"
+            r"(?P<half>\s+and\s+a\s+half\b)?(?:\s+or\s+(?P<hi2>two|three|2|3)\b)?")  # "a day or two"
 
 
 # Read backwards from a number: "within", "up to", "~", "approximately", "between".
@@ -236,6 +237,11 @@ def _read_amount(match: re.Match[str], ctx: MatchContext, *, with_prefix: bool =
     low_unit = canonical_unit(match.group("u1")) if match.group("u1") else unit
     if unit is None or low_unit is None or low is None or high is None:
         return None
+    if "hi2" in match.re.groupindex and match.group("hi2") and low == high:
+        high = parse_number(match.group("hi2")) or high  # "a day or two": 1-2 days
+    if "half" in match.re.groupindex and match.group("half"):
+        # "a day and a half" (36 h); "2-3 days and a half" is read on its upper end only
+        low, high = (low + 0.5, high + 0.5) if low == high else (low, high + 0.5)
     if to_hours(high, unit) < to_hours(low, low_unit):
         return None
     if len(match.group("unit")) == 1 and not low_text[:1].isdigit():
@@ -365,8 +371,14 @@ def _build_cycle_word(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 _POST_DOSE_AMOUNT = rf"\s*,?\s*{_DOSE_TAIL}"
 _POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
 _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
-_DAY_AFTER_DOSE = rf"\bthe\s+day\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}"
-_NEXT_DAY = r"\b(?:next|following|subsequent)\s+day\b"
+_DAY_AFTER_DOSE = rf"\bthe\s+(?:day|morning)\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}"
+_NEXT_DAY = r"\b(?:next|following|subsequent)\s+(?:day|morning)\b"
+# "on the evening of each infusion", "the night of the dose", "the same day as the injection":
+# onset on the day of the dose, tied to it, but no hours are stated
+_SAME_DAY = (
+    r"\b(?:the\s+)?(?:(?:evening|night|afternoon)\s+of|same\s+(?:day|evening|night)\s+as)\s+"
+    rf"(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}(?:\s+days?)?"
+)
 _OVERNIGHT = rf"\bovernight\s+(?:after|following|post)[\s-]*(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 _SOON_AFTER = (
     r"\b(?:soon|shortly|immediately|right|directly|promptly)\s+(?:after|following|post)[\s-]*"
@@ -467,6 +479,19 @@ def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
     )
 
 
+def _build_same_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    anchor, anchor_text = _phrase_anchor(match, ctx)
+    return make_value(
+        KIND_POST_DOSE,
+        match,
+        ctx,
+        anchor=anchor,
+        anchor_text=anchor_text,
+        periodic=anchor == ANCHOR_EACH_DOSE,
+        qualifier="same day",
+    )
+
+
 def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     mods = match.group("amods") or ""
     if _NUMBERISH.match(mods) or _INIT_WORDS.search(mods):
@@ -492,7 +517,8 @@ _EVERY_AMOUNT = (
     rf"{_quantity(NUMBER, start='')}\s*-?\s*(?P<unit>{UNIT})"
     rf"(?:\s*(?P<cyc>cycles?)\b)?(?:\s*,?\s*{_DOSE_TAIL})?"
 )
-_EVERY_OTHER = r"\bevery[\s-]+(?P<ord>other|second|alternate|third|fourth)[\s-]+(?P<unit>day|week|month)\b"
+_EVERY_OTHER = (r"\bevery[\s-]+(?P<ord>other|second|alternate|third|fourth|fifth|sixth|[2-6](?:nd|rd|th))[\s-]+"
+                r"(?P<unit>day|week|month)\b")
 _EVERY_UNIT = (
     r"\b(?:every|each|once\s+a|once\s+per|once\s+every)\s+"
     r"(?P<unit>day|week|fortnight|month|year|cycle|treatment\s+cycle)\b"
@@ -565,8 +591,10 @@ def _build_every_amount(match: re.Match[str], ctx: MatchContext) -> TimeValue | 
 
 
 def _build_every_other(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    multiple = {"other": 2, "second": 2, "alternate": 2, "third": 3, "fourth": 4}
-    times = multiple[match.group("ord").lower()]
+    word = match.group("ord").lower()
+    times = 2 if word in ("other", "alternate") else parse_ordinal(word)
+    if times is None:  # pragma: no cover - the pattern admits only ordinals
+        return None
     unit = match.group("unit").lower()
     return _interval(match, ctx, times, times, unit, unit=unit)
 
@@ -907,6 +935,7 @@ RULES: tuple[Rule, ...] = (
     word_rule("post_dose.next_day", _NEXT_DAY, _build_next_day),
     word_rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
     word_rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
+    word_rule("post_dose.same_day", _SAME_DAY, _build_same_day),
     word_rule("post_dose.after_each", _AFTER_EACH, _build_after_each),
     word_rule("post_dose.about_dose", _ABOUT_DOSE, _build_about_dose),
     word_rule("post_dose.adjective", _DOSE_ADJECTIVE, _build_dose_adjective),

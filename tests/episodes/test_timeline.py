@@ -158,3 +158,47 @@ def test_year_of_a_date_comes_from_the_narrative(extractor) -> None:  # type: ig
     late = [e for e in patient.episodes if e.phase == "late"]
     assert late and late[0].date == "2023-12-20"
     assert late[0].hours_post_dose == [30, 30]
+
+
+def test_episodes_listed_by_date_give_the_interval(extractor) -> None:  # type: ignore[no-untyped-def]
+    # three fevers dated in one sentence, 28 days apart, on a two-weekly drug: the dates win
+    text = ("A 66-year-old woman received talquetamab 0.8 mg/kg every two weeks after step-up dosing "
+            "in May 2024. She then presented with fevers to 39.2 °C on 2024-07-04, 2024-08-01 and "
+            "2024-08-29, each roughly 30 hours after her infusion. Blood cultures and chest CT were "
+            "negative; tocilizumab was given each time.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [28, 28]
+    assert patient.recurrence_interval_source == "dates"
+    assert patient.hours_post_dose == [30, 30]
+    assert patient.periodicity["multiple"] == 2  # every second two-weekly dose
+
+
+def test_a_span_of_dates_is_not_a_list_of_episodes(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 61-year-old man on elranatamab every two weeks had fever the day after each of his five "
+            "fortnightly doses (5 August to 30 September 2025). Blood cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 14]
+    assert patient.recurrence_interval_source != "dates"
+
+
+def test_the_schedule_in_force_at_the_late_fevers_is_the_dosing_interval(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old man started teclistamab on 2 January 2025, weekly after step-up dosing. He had "
+            "grade 1 CRS on day 2. From cycle 3 he was switched to every-two-week dosing. He was admitted "
+            "with fever of 38.9 °C on 13 March, 27 March and 10 April 2025, each time the day after his dose; "
+            "blood cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 14]
+    assert patient.dosing_interval_days == [14, 14]
+    assert patient.periodicity["periodic"] is True
+    assert patient.periodicity["multiple"] in (None, 1)
+
+
+def test_fever_on_the_night_of_each_infusion_is_dose_linked(extractor) -> None:  # type: ignore[no-untyped-def]
+    # no hours are stated, but the fevers follow the 21-day doses
+    text = ("The patient, a 59-year-old man on glofitamab every 21 days, developed CRS grade 1 during "
+            "cycle 1. Thereafter he was febrile on the night of each infusion from cycle 3 to cycle 6, "
+            "with negative cultures, responding to tocilizumab.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose is None
+    assert patient.recurrence_interval_days == [21, 21]
+    assert patient.classification == "probable"
