@@ -207,6 +207,11 @@ def _inherit_document_drug(records: list[PatientRecord], mentions: list[Mention]
         return
     (name,) = names
     for record in records:
+        start, end = record.segment.get("start"), record.segment.get("end")
+        own = [m for m in mentions if m.label == DRUG and start is not None and end is not None
+               and start <= m.start < end]
+        if own:
+            continue  # the patient's own text names an engager only as planned or declined
         if not record.drugs and record.episodes:
             record.drugs.append(name)
             record.sources["drugs"] = "document"

@@ -97,6 +97,20 @@ _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|
 # between two dates of a list: "4 July, 1 August and 29 August", "2024-07-04; 2024-08-01"
 _LIST_JOINER = re.compile(r"\s*(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?", re.IGNORECASE)
 
+# "dexamethasone was reintroduced before each injection because of the repeated episodes",
+# "added dex premed from C5D1 due to 2 post-dose fevers"
+_ADDED_BECAUSE = re.compile(
+    r"\b(?:add(?:ed|ing)?|re-?introduc\w+|introduc\w+|instituted|prescribed|started|restarted|resumed)\b"
+    r"[^.;]{0,120}?\b(?:because of|due to|owing to|in view of|given|for|following|after)\s+"
+    r"(?:the\s+|these\s+|this\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:episodes?|fevers?|recurrences?|CRS|events?|reactions?)\b",
+    re.IGNORECASE,
+)
+
+_TREATMENT_NOT_GIVEN = re.compile(
+    r"\b(?:not|never)\s+(?:\w+\s+)?(?:used|given|administered|required|needed|dispensed)\b|"
+    r"\b(?:stocked|available|on hand|at hand|PRN|if needed|as needed|should remain)\b", re.IGNORECASE)
+
 PageLookup = Callable[[int], "int | None"]
 DateLookup = Callable[[int], "str | None"]
 
@@ -241,6 +255,8 @@ class EpisodeBuilder:
         timeline = build_timeline(self._timed(sentences, by_sentence, dosing), self.evidence)
         events = self._events(sentences, by_sentence, record, timeline)
         self._episodes(record, events, sentences, by_sentence)
+        if any(e.phase == "late" for e in record.episodes):
+            self._preventive_treatments(record, sentences, by_sentence)
         self._place(record, timeline, events, by_sentence)
         self._intervals(record, sentences, by_sentence, events, dosing, timeline)
         if summaries:
@@ -651,7 +667,7 @@ class EpisodeBuilder:
                         m.label in (CRS, FEVER) for m in mentions):
                     break
                 passage.append(follower)
-                if not cues.MANAGEMENT.search(follower.text):
+                if not cues.MANAGEMENT.search(follower.text) and not self._opens_with_treatment(follower, mentions):
                     continue
                 self._add_treatments(episode, follower, mentions)
         for episode in episodes:
@@ -671,6 +687,33 @@ class EpisodeBuilder:
                     record.treatments.append(name)
         grades = [e.grade for e in episodes if e.grade is not None]
         record.max_grade = max(grades) if grades else None
+
+    def _preventive_treatments(self, record: PatientRecord, sentences: list[Sentence],
+                               by_sentence: dict[int, list[Mention]]) -> None:
+        """Premedication added because of the episodes is a CRS treatment: "dexamethasone
+        8 mg was reintroduced before each injection because of the repeated episodes";
+        routine per-protocol premedication is not."""
+        for sentence in sentences:
+            if not _ADDED_BECAUSE.search(sentence.text):
+                continue
+            for m in by_sentence[sentence.index]:
+                if m.label != TREATMENT or not m.norm or m.is_negated or m.is_hypothetical \
+                        or m.attrs.get("treatment_class") == "antihistamine":
+                    continue
+                if m.norm not in record.treatments:
+                    record.treatments.append(m.norm)
+                    record.evidence.setdefault("treatments", []).append(self.evidence(m.start, m.end))
+
+    def _opens_with_treatment(self, sentence: Sentence, mentions: list[Mention]) -> bool:
+        """A verbless management line after an event: "Paracetamol.", "One injection of
+        tocilizumab 8 mg/kg, apyrexia in 4 hours.", "Tocilizumab x1, dexamethasone 10 mg"."""
+        first = next((m for m in mentions if m.label == TREATMENT), None)
+        if first is None:
+            return False
+        lead = self.text[sentence.start : first.start]
+        if _TREATMENT_NOT_GIVEN.search(sentence.text):
+            return False  # "TCZ was stocked at all 4 sites but was not used"
+        return len(_WORD.findall(lead)) <= 3 and not re.search(r"[.;:]", lead.strip(" -•*\t\n"))
 
     def _derive_grade(self, episode: Episode, passage: list[Sentence]) -> None:
         """The ASTCT 2019 grade from the episode's sentences, beside the stated one.

@@ -20,7 +20,7 @@ _LETTERS = {c: i + 1 for i, c in enumerate("ABCDEFGHIJ")}
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 
 _ID = r"(?P<id>\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X))"
-_WORD = r"(?P<word>Case|Patient|Pt\.?|Subject)"
+_WORD = r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant)"
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 _HEADING = re.compile(
     rf"^[ \t]*(?:#{{1,6}}[ \t]*)?(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b"
@@ -35,7 +35,9 @@ _OPENER = re.compile(
 )
 _ORDINAL_OPENER = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:The|Our|A)\s+(?P<ord>first|second|third|fourth|fifth|sixth|"
-    r"seventh|eighth|ninth|tenth)\s+(?:patient|case)\b",
+    r"seventh|eighth|ninth|tenth)(?:\s+(?:patient|case)\b"
+    # "The second, a 74-year-old man, ...", "The first is a 68-year-old woman"
+    r"|(?=,?\s+(?:(?:is|was)\s+)?an?\s+\d{1,3}[- ](?:year|yr)s?[- ]old))",
     re.MULTILINE | re.IGNORECASE,
 )
 _AGE = r"\d{1,3}[- ](?:year|yr)s?[- ]old|\d{1,3}\s?(?:yo|y/o|y\.o\.)\b|aged\s\d{1,3}"

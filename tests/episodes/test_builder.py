@@ -62,3 +62,31 @@ def test_grade_of_another_adverse_event_is_not_a_crs_grade(extractor) -> None:  
 def test_review_text_without_patients_gives_no_record(extractor) -> None:  # type: ignore[no-untyped-def]
     text = "Heart failure management relies on ACE inhibitors and beta blockers in most trials."
     assert _patients(extractor, text) == []
+
+
+def test_verbless_management_lines_after_an_episode(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 67-year-old woman on weekly teclistamab had late fevers:\n"
+            "- 16/03/2025: 38.5 °C, chills, BP 132/74 mmHg. Paracetamol.\n"
+            "- 06/04/2025: 39.1 °C, BP 86/50 mmHg corrected by saline: grade 2 CRS. One injection of "
+            "tocilizumab 8 mg/kg, apyrexia in 4 hours.\n"
+            "Blood cultures were negative each time.")
+    (patient,) = _patients(extractor, text)
+    assert {"paracetamol", "tocilizumab"} <= set(patient.treatments)
+
+
+def test_a_treatment_kept_in_stock_is_not_given(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 79-year-old man on elranatamab had fever the day after each of 4 Q4W doses, managed with "
+            "paracetamol. Tocilizumab was stocked at the site but was not used.")
+    (patient,) = _patients(extractor, text)
+    assert "tocilizumab" not in patient.treatments
+
+
+def test_premedication_added_because_of_the_episodes_is_a_treatment(extractor) -> None:  # type: ignore[no-untyped-def]
+    # routine premedication is not a CRS treatment; premedication added for the recurrences is
+    text = ("A 67-year-old woman on teclistamab with the usual premedication (dexamethasone 16 mg, "
+            "paracetamol) had fever two days after each injection from March, with negative blood "
+            "cultures. After the episode of 18 May, prednisolone 20 mg was added before each injection "
+            "because of the repeated episodes.")
+    (patient,) = _patients(extractor, text)
+    assert "prednisolone" in patient.treatments
+    assert "dexamethasone" not in patient.treatments

@@ -21,6 +21,11 @@ from miner.segment.patients import segment_patients
          ["Patient 1", "Patient 2"]),
         ("Patient A, a 58-year-old man, had CRS. Patient B, a 61-year-old woman, had none.",
          ["Patient A", "Patient B"]),
+        ("Observation 1\n\nMrs D., 67 years old, began teclistamab.\n\nObservation 2\n\nMr R., 72 years old.",
+         ["Observation 1", "Observation 2"]),
+        ("We describe three patients. The first is a 68-year-old woman on teclistamab. The second, a "
+         "74-year-old man, has received talquetamab. The third, a 59-year-old woman on elranatamab, had "
+         "one fever.", ["Patient 1", "Patient 2", "Patient 3"]),
     ],
 )
 def test_series_are_split(text: str, labels: list[str]) -> None:
