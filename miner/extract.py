@@ -19,6 +19,7 @@ from miner.episodes.model import Mention, PatientRecord, Sentence
 from miner.episodes.tables import (
     TableRow,
     is_patient_table,
+    is_timeline_table,
     merge_table_row,
     read_patient_table,
 )
@@ -162,7 +163,7 @@ class Extractor:
         builder = EpisodeBuilder(document.text, sentences, mentions, document.page_at,
                                  document.doc_id, self.criteria)
         excluded = [(t.start, t.end) for t in document.tables if t.start is not None
-                    and t.end is not None]
+                    and t.end is not None and not is_timeline_table(t)]
         segments = segment_patients(document.text, excluded)
         table_rows: list[TableRow] = []
         for table in document.tables:

@@ -77,6 +77,18 @@ def is_patient_table(table: Table) -> bool:
                                                        "drug"))
 
 
+_TIME_HEADER = re.compile(r"^(?:date|day|days?\s+(?:post|after)\b.*|cycle(?:\s*/\s*day)?|cycle\s+day|"
+                          r"study\s+day|time(?:point)?|week|visit|date\s*/\s*time)$", re.IGNORECASE)
+
+
+def is_timeline_table(table: Table) -> bool:
+    """A table of one patient's course, a row per dose or event, its first column a date,
+    day or cycle ("| 21 Jan 2025 | C1D16 | CRS G2 | +28 h | ..."): part of the narrative."""
+    if len(table.rows) < 3 or is_patient_table(table):
+        return False
+    return bool(table.rows[0]) and bool(_TIME_HEADER.match(table.rows[0][0].strip(" *")))
+
+
 def read_patient_table(table: Table, find_mentions: MentionFinder, text: str = "") -> list[TableRow]:
     """Read each data row of a patient table into fields.
 

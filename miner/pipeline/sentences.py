@@ -15,8 +15,9 @@ _NO_BREAK = frozenset(
 )
 _DATED_ITEM = re.compile(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$")  # "... x1. 7/3: fever 38.4"
 # a line that starts a new unit whatever the length of the line before it: a header
-# ("VITAL SIGNS:", "A/P:"), a bullet, or a dated or timed entry ("03/02 09:40 ...", "2115: T 38.5")
-_NEW_ITEM = re.compile(r"[ \t]*(?:[A-Z][A-Za-z/&() -]{0,30}:|[-•*][ \t]|\d{1,2}/\d{1,2}\b|\d{3,4}:|\d{1,2}:\d{2}\b)")
+# ("VITAL SIGNS:", "A/P:"), a bullet, a table row ("| 21 Jan 2025 | C1D16 | CRS G2 |"), or a
+# dated or timed entry ("03/02 09:40 ...", "2115: T 38.5")
+_NEW_ITEM = re.compile(r"[ \t]*(?:[A-Z][A-Za-z/&() -]{0,30}:|[-•*][ \t]|\||\d{1,2}/\d{1,2}\b|\d{3,4}:|\d{1,2}:\d{2}\b)")
 _LINE_BREAK_MAX_LEN = 60  # a line shorter than this ends its sentence (lists, vitals)
 
 

@@ -479,6 +479,17 @@ def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
     )
 
 
+# "+28 h" in an onset column or a flowsheet: hours after the dose
+_PLUS_HOURS = compile_pattern(r"(?<![\w+.])\+\s?(?P<n>\d{1,3}(?:\.\d)?)\s?(?P<unit>h|hrs?|hours?)\b")
+
+
+def _build_plus_hours(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    hours = float(match.group("n"))
+    return make_value(KIND_POST_DOSE, match, ctx, hours=(hours, hours), duration=iso_duration(hours, "hour"),
+                      duration_min=iso_duration(hours, "hour"), duration_max=iso_duration(hours, "hour"),
+                      unit="hour", anchor=ANCHOR_DOSE, qualifier="after")
+
+
 def _build_same_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     anchor, anchor_text = _phrase_anchor(match, ctx)
     return make_value(
@@ -936,6 +947,7 @@ RULES: tuple[Rule, ...] = (
     word_rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
     word_rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
     word_rule("post_dose.same_day", _SAME_DAY, _build_same_day),
+    Rule("post_dose.plus_hours", _PLUS_HOURS, _build_plus_hours),
     word_rule("post_dose.after_each", _AFTER_EACH, _build_after_each),
     word_rule("post_dose.about_dose", _ABOUT_DOSE, _build_about_dose),
     word_rule("post_dose.adjective", _DOSE_ADJECTIVE, _build_dose_adjective),

@@ -202,3 +202,24 @@ def test_fever_on_the_night_of_each_infusion_is_dose_linked(extractor) -> None: 
     assert patient.hours_post_dose is None
     assert patient.recurrence_interval_days == [21, 21]
     assert patient.classification == "probable"
+
+
+def test_a_timeline_table_is_read_row_by_row(extractor) -> None:  # type: ignore[no-untyped-def]
+    # a markdown table of one patient's course (a row per dose or event) is part of the narrative
+    text = ("## Case A - 66 M, DLBCL, epcoritamab\n\n"
+            "Epcoritamab 48 mg SC started 6 Jan 2025.\n\n"
+            "| Date | Cycle/day | Dose / event | Onset | Tmax | Work-up | Management |\n"
+            "|---|---|---|---|---|---|---|\n"
+            "| 6 Jan 2025 | C1D1 | 0.16 mg (step-up 1) | - | - | - | premeds |\n"
+            "| 14 Apr 2025 | C4D15 | 48 mg | - | - | - | - |\n"
+            "| 15 Apr 2025 | C4D16 | Fever, G1 | +22 h | 38.6 °C | BC x2, CXR neg | Paracetamol |\n"
+            "| 12 May 2025 | C5D15 | 48 mg | - | - | - | - |\n"
+            "| 13 May 2025 | C5D16 | Fever, G1 | +26 h | 38.9 °C | BC x2 neg | Tocilizumab x1 |\n\n"
+            "## Case B - 59 M, no T-cell engager\n\nA 59-year-old man on R-CHOP.\n")
+    patients = _patients(extractor, text)
+    case_a = next(p for p in patients if p.patient_id == "Case A")
+    late = [e for e in case_a.episodes if e.phase == "late"]
+    assert [e.date for e in late] == ["2025-04-15", "2025-05-13"]
+    assert case_a.recurrence_interval_days == [28, 28]
+    assert case_a.hours_post_dose == [22, 26]
+    assert "tocilizumab" in case_a.treatments

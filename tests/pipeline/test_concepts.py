@@ -125,3 +125,15 @@ def test_afebrile_asserts_absence(mentions_of) -> None:  # type: ignore[no-untyp
 def test_named_infection(mentions_of) -> None:  # type: ignore[no-untyped-def]
     infections = _by_label(mentions_of("COVID-19 pneumonia in December 2023"), INFECTION)
     assert [i.norm for i in infections] == ["covid-19 pneumonia"]
+
+
+@pytest.mark.parametrize(("text", "drug_is_hypothetical"), [
+    ("Not a case of recurrent CRS. Plan glofitamab or a clinical trial slot.", True),
+    ("The CRS risk with glofitamab after CAR-T was discussed with the patient.", True),
+    ("He received glofitamab and had CRS.", False),
+])
+def test_planned_and_discussed_drugs_are_hypothetical(nlp, text: str, drug_is_hypothetical: bool) -> None:  # type: ignore[no-untyped-def]
+    from miner.pipeline import doc_mentions
+
+    drugs = [m for m in doc_mentions(nlp(text)) if m.label == "DRUG"]
+    assert drugs and all(m.is_hypothetical == drug_is_hypothetical for m in drugs)

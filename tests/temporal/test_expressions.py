@@ -126,6 +126,8 @@ CASES: list[tuple[Any, ...]] = [
     ("36 hours after starting teclistamab", PD, {"hours": (36, 36), "anchor": "first_dose"}),
     ("12 h after initiation of glofitamab", PD, {"hours": (12, 12), "anchor": "first_dose"}),
     ("sixteen hours after the start", PD, {"hours": (16, 16), "anchor": "dose"}),
+    ("+28 h", PD, {"hours": (28, 28), "anchor": "dose"}),
+    ("+6h", PD, {"hours": (6, 6)}),
     # halves, "a day or two", mornings after and evenings of a dose
     ("approximately a day and a half after every dose", PD,
      {"hours": (36, 36), "approximate": True, "anchor": "each_dose", "periodic": True}),
