@@ -27,6 +27,7 @@ from miner.ingest.document import IngestError, SourceDocument
 from miner.journal import Journal
 from miner.labels import DRUG
 from miner.segment.patients import segment_patients
+from miner.temporal.order import infer_day_first
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -149,7 +150,10 @@ class Extractor:
         """Run the pipeline on the document's body text."""
         from miner.pipeline import doc_mentions, doc_sentences
 
-        doc = self.nlp(document.text)
+        doc = self.nlp.make_doc(document.text)
+        # a US case report's "03/04/2025" is 4 March when it also writes "01/21/2025"
+        doc.user_data["day_first"] = infer_day_first([document.text], default=True)
+        doc = self.nlp(doc)
         mentions = doc_mentions(doc)
         for mention in mentions:
             mention.page = document.page_at(mention.start)

@@ -45,6 +45,7 @@ from miner.grading import derive_from_text, grade_disagreement
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
 from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
+from miner.temporal.clock import NEXT_DAY, find_clock_times, hours_between, hours_in_sentence
 
 _AGE_SEX = re.compile(
     r"(?P<age>\d{1,3})[- ](?:year|yr)s?[- ]old\s+(?:\w+\s+){0,2}?(?P<sex>woman|man|female|male|"
@@ -87,6 +88,10 @@ _DOSE_DATE_LEAD = re.compile(
     r"\b(?:(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}(?:dose|infusion|injection|shot)|"
     r"(?:dose|dosing|infusion|injection|administration)\s+(?:\w+\s+)?(?:of|on|given on))\s*(?:was\s+)?$",
     re.IGNORECASE)
+# "On 3 March 2025 she was dosed at 10:00 and ...", "3/3: teclistamab given": the date of a dose
+_DOSE_DATE_TRAIL = re.compile(
+    r"\s*,?\s*(?:(?:she|he|the patient|pt)\s+)?(?:was|were)\s+(?:re-?)?(?:dosed|given|infused|injected)\b",
+    re.IGNORECASE)
 _PAST_SECTIONS = frozenset({"past_medical_history"})  # past history gives historical mentions only
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
 _NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b",
@@ -110,6 +115,10 @@ _ADDED_BECAUSE = re.compile(
 _TREATMENT_NOT_GIVEN = re.compile(
     r"\b(?:not|never)\s+(?:\w+\s+)?(?:used|given|administered|required|needed|dispensed)\b|"
     r"\b(?:stocked|available|on hand|at hand|PRN|if needed|as needed|should remain)\b", re.IGNORECASE)
+
+# "dosed at 10:00", "the infusion (started 09:15)", "given at 9 am": a clock time that dates a dose
+_DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|administered|received|"
+                                r"started|start)\b[^.;]{0,25}$", re.IGNORECASE)
 
 PageLookup = Callable[[int], "int | None"]
 DateLookup = Callable[[int], "str | None"]
@@ -219,6 +228,7 @@ class EpisodeBuilder:
         self.sentences = sentences
         self.mentions = mentions
         self._mark_dose_dates()
+        self._stamps: dict[int, int | None] = {}
         self.page_at = page_at or (lambda offset: None)
         self.doc_id = doc_id
 
@@ -273,6 +283,8 @@ class EpisodeBuilder:
         """Alternative explanations the text gives for the fevers ("the fever was attributed
         to a tumour flare"), not those it denies ("did not meet criteria for HLH")."""
         for sentence in sentences:
+            if cues.ALTERNATIVES_LISTED.search(sentence.text):
+                continue
             for name, pattern in cues.ALTERNATIVES:
                 for match in pattern.finditer(sentence.text):
                     before, after = sentence.text[: match.start()], sentence.text[match.end():]
@@ -326,8 +338,9 @@ class EpisodeBuilder:
         """A date that dates a dose ("last dose yesterday", "the dose of 10 June") is not
         the date of the episode told in the same sentence."""
         for m in self.mentions:
-            if m.label == TIMING and m.value and m.value.get("kind") == "date" and \
-                    _DOSE_DATE_LEAD.search(self.text[max(0, m.start - 40) : m.start]):
+            if m.label == TIMING and m.value and m.value.get("kind") == "date" and (
+                    _DOSE_DATE_LEAD.search(self.text[max(0, m.start - 40) : m.start])
+                    or _DOSE_DATE_TRAIL.match(self.text, m.end, m.end + 60)):
                 m.value["is_dose_date"] = True
 
     def _timed(self, sentences: list[Sentence], by_sentence: dict[int, list[Mention]],
@@ -341,8 +354,18 @@ class EpisodeBuilder:
                                              if m.label == DRUG and m.is_asserted),
                                        tuple(self._times(dosing.get(s.index, []))),
                                        min(events) if events else None,
-                                       self.date_at(s.start) if self.date_at else None))
+                                       self.date_at(s.start) if self.date_at else None,
+                                       self._stamp(s)))
         return timed
+
+    def _stamp(self, sentence: Sentence) -> int | None:
+        """The clock time of a timed entry, written at its head: "03/02 09:40 C4D1 ... given",
+        "01/21/2025 | 06:15 | Phone: T 101.1°F", "2115: T 38.5"."""
+        if sentence.index not in self._stamps:
+            head = sentence.text[:24]
+            clocks = [c for c in find_clock_times(head) if not re.search(r"[A-Za-z]{3,}", head[: c.start])]
+            self._stamps[sentence.index] = clocks[0].minutes if clocks else None
+        return self._stamps[sentence.index]
 
     def _place(self, record: PatientRecord, timeline: Timeline, events: list[_Event],
                by_sentence: dict[int, list[Mention]]) -> None:
@@ -355,6 +378,11 @@ class EpisodeBuilder:
             if episode.date is None and episode.cycle is not None:
                 # "the day after his C3D1 dose", and the C3D1 dose is dated on the timeline
                 episode.date = timeline.date_of(episode.cycle, episode.day, episode.hours_post_dose)
+            if episode.date is None and episode.after_dose and len(episode.after_dose) == 10:
+                # "after the dose of 24 March ... 20 hours later": 25 March
+                days = round(episode.hours_post_dose[0] / 24) if episode.hours_post_dose else 0
+                episode.date = (datetime.date.fromisoformat(episode.after_dose)
+                                + datetime.timedelta(days=days)).isoformat()
             place_episode(episode, timeline, times)
         record.episodes = merge_same_illness(sorted(record.episodes, key=_time_order), timeline.dose_dates())
         initial = next((e for e in record.episodes if e.phase == "initial"), None)
@@ -364,18 +392,29 @@ class EpisodeBuilder:
             day = initial.day if initial.day is not None else initial.day_after_first_dose
             record.first_crs = {"cycle": initial.cycle or (1 if day else None), "day": day,
                                 "grade": initial.grade}
+        timed_doses = timeline.timed_doses()
         for episode in record.episodes:
+            if episode.hours_post_dose is None and episode.date and episode.time and timed_doses:
+                # a flowsheet: the dose at 10:15 on 20 Jan, the fever at 06:15 on 21 Jan (20 h)
+                clock = int(episode.time[:2]) * 60 + int(episode.time[3:])
+                gaps = [hours_between(day, minutes, episode.date, clock) for day, minutes in timed_doses]
+                after = [g for g in gaps if g is not None and g <= 7 * 24]
+                if after:
+                    episode.hours_post_dose = [float(round(min(after)))] * 2
+                    episode.hours_source = "clock times"
             if episode.hours_post_dose is None and episode.phase == "late":
                 hours = hours_from_dose_dates(episode, timeline)
                 if hours is not None:
                     episode.hours_post_dose = hours
                     episode.hours_source = "dates"
-        # the record keeps the hours the text states (patient-record.md); hours counted
-        # from dose and episode dates stay on the late episodes, marked "dates"
-        hours = [h for e in record.episodes if e.hours_source == "stated" for h in e.hours_post_dose or []]
+        # the record keeps the hours the text states, or reckons from clock times
+        # (patient-record.md); hours counted from whole dates stay on the late episodes
+        hours = [h for e in record.episodes if e.hours_source in ("stated", "clock times")
+                 for h in e.hours_post_dose or []]
         if hours:
             record.hours_post_dose = [min(hours), max(hours)]
-            record.sources["hours_post_dose"] = "stated"
+            record.sources["hours_post_dose"] = "stated" if all(
+                e.hours_source != "clock times" for e in record.episodes if e.hours_post_dose) else "clock times"
 
     # -- drugs ---------------------------------------------------------------------------
     def _drugs(self, record: PatientRecord, sentences: list[Sentence],
@@ -413,6 +452,10 @@ class EpisodeBuilder:
                 continue  # "CRS occurred in about half of patients in DeLLphi-301"
             if sentence.text.rstrip().endswith("?"):
                 continue  # a question ("what caused the fever after C5D1?") asserts nothing
+            added = _ADDED_BECAUSE.search(sentence.text)
+            if added and all(sentence.start + added.start() <= m.start < sentence.start + added.end()
+                             for m in crs + fever):
+                continue  # "dexamethasone was added because of the recurrent CRS": prevention, not an event
             if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
                 explained_dates.add(self._event_date(sentence, mentions))
                 if position > explained_until:
@@ -572,6 +615,12 @@ class EpisodeBuilder:
                     initial += 2
                 elif day is not None:
                     late += 2
+                else:
+                    # no first-dose date: the cycle of the dated dose it follows ("03/03 C3D1
+                    # given ... 03/04 fever")
+                    cycle = timeline.cycle_before(m.value.get("date"))
+                    if cycle is not None:
+                        initial, late = (initial + 2, late) if cycle == 1 else (initial, late + 2)
         if self.date_at is not None and timeline is not None and not any(
                 m.label == TIMING and m.value and m.value.get("kind") in ("date", "cycle_day") for m in mentions):
             day = timeline.day_of_date(self.date_at(sentence.start))
@@ -605,7 +654,7 @@ class EpisodeBuilder:
             grade, scale = self._grade(event.mentions)
             where = self._onset_position(event.mentions)
             lead: Sentence | None = None
-            if where is None and event.phase == "late":
+            if where is None and event.phase == "late" and not self._states_pattern(event.mentions):
                 where, lead = self._position_before(sentences, position[event.sentence.index], by_sentence,
                                                     events)
             if where is None and event.phase == "late" and self.date_at is not None:
@@ -644,6 +693,8 @@ class EpisodeBuilder:
                     episode.cycle, episode.day = where[1], where[2]
                 elif where is not None and where[0] == "date" and episode.date is None:
                     episode.date = where[1]
+                elif where is not None and where[0] == "dose" and episode.after_dose is None:
+                    episode.after_dose = where[1]
             if lead is not None:
                 # "Twenty-eight hours after the C3D15 dose he returned to the ED. Vitals: T 102.6°F"
                 for m in by_sentence[lead.index]:
@@ -756,18 +807,28 @@ class EpisodeBuilder:
         return None, None
 
     @staticmethod
+    def _states_pattern(mentions: list[Mention]) -> bool:
+        """"fever after every dose", "24-48 h after each infusion": a pattern, not one episode."""
+        return any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
+                   for m in mentions)
+
+    @staticmethod
     def _onset_position(mentions: list[Mention]) -> tuple[Any, ...] | None:
         """Where a late event sits when its sentence names one dose or one day: a full
         date, or a cycle-day past cycle 1; None for a pattern ("after each dose")."""
         if any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
                for m in mentions):
             return None  # "the day after each of the four weekly injections (C3D1, C3D8, ...)"
+        dose_date: tuple[Any, ...] | None = None
         for m in mentions:
             if m.label != TIMING or not m.value or m.value.get("periodic"):
                 continue
             value = m.value
-            if value.get("kind") == "date" and value.get("date") and len(value["date"]) == 10 and \
-                    not value.get("is_dose_date"):
+            if value.get("kind") == "date" and value.get("date") and len(value["date"]) == 10:
+                if value.get("is_dose_date"):
+                    # "after the dose of 24 March": the episode of that dose, unless dated itself
+                    dose_date = dose_date or ("dose", value["date"])
+                    continue
                 return ("date", value["date"])
             if value.get("kind") == "cycle_day" and value.get("cycle") and value["cycle"] >= 2 \
                     and value.get("day"):
@@ -776,7 +837,7 @@ class EpisodeBuilder:
             anchor = _CYCLE_DAY.search(value.get("anchor_text") or "")
             if value.get("kind") == "post_dose" and anchor and int(anchor.group(1)) >= 2:
                 return ("cycle_day", int(anchor.group(1)), int(anchor.group(2)))
-        return None
+        return dose_date
 
     def _grade(self, mentions: list[Mention]) -> tuple[int | None, str | None]:
         """The CRS grade of a sentence: a grade written next to a CRS mention."""
@@ -798,6 +859,8 @@ class EpisodeBuilder:
     def _fill(self, episode: Episode, event: _Event, grade: int | None,
               scale: str | None) -> None:
         sentence = event.sentence
+        clock_hours = self._clock_hours(sentence, event.mentions)
+        pattern = self._states_pattern(event.mentions)
         episode.named_crs = episode.named_crs or event.named_crs
         if grade is not None and (episode.grade is None or grade > episode.grade):
             episode.grade = grade
@@ -826,16 +889,42 @@ class EpisodeBuilder:
                         episode.day_after_first_dose = episode.day
                 elif kind in ("post_dose", "elapsed"):
                     hours = self._onset_hours(sentence, m)
-                    if hours is None:
-                        continue
+                    if hours is None or (clock_hours is not None and NEXT_DAY.search(m.text)):
+                        continue  # "at 04:00 the next day" after a 10:00 dose is 18 h, not 24
                     low, high = hours
                     current = episode.hours_post_dose
                     episode.hours_post_dose = [min(low, current[0]) if current else low,
                                                max(high, current[1]) if current else high]
                     episode.hours_source = "stated"
-                elif kind == "date" and m.value.get("date") and episode.date is None:
-                    episode.date = m.value["date"]
+                elif kind == "date" and m.value.get("date") and episode.date is None \
+                        and not m.value.get("is_dose_date") and not pattern:
+                    episode.date = m.value["date"]  # ("from 9 December, fever after every dose": a start)
+        stamp = self._stamp(sentence)
+        if episode.time is None and stamp is not None:
+            episode.time = f"{stamp // 60:02d}:{stamp % 60:02d}"
+        if clock_hours is not None:
+            current = episode.hours_post_dose
+            episode.hours_post_dose = [min(clock_hours, current[0]) if current else clock_hours,
+                                       max(clock_hours, current[1]) if current else clock_hours]
+            episode.hours_source = episode.hours_source or "clock times"
         self._add_treatments(episode, sentence, event.mentions)
+
+    def _clock_hours(self, sentence: Sentence, mentions: list[Mention]) -> float | None:
+        """Hours from a dose to the onset told by two clock times of one sentence: "dosed at
+        10:00, she was febrile at 04:00 the next day" (18 h)."""
+        at = min((m.start for m in mentions if m.label in (CRS, FEVER) and m.is_asserted), default=None)
+        clocks = find_clock_times(sentence.text)
+        if at is None or len(clocks) < 2:
+            return None
+        local = at - sentence.start
+        dose = [c for c in clocks if c.start < local and _DOSE_BEFORE_CLOCK.search(sentence.text[max(0, c.start - 40):
+                                                                                                    c.start])]
+        onset = [c for c in clocks if dose and c.start > dose[-1].end and
+                 (c.start > local or abs(c.start - local) <= 40)]
+        if not dose or not onset:
+            return None
+        between = sentence.text[dose[-1].end : onset[0].end + 30]
+        return float(round(hours_in_sentence(dose[-1].minutes, onset[0].minutes, bool(NEXT_DAY.search(between)))))
 
     def _onset_hours(self, sentence: Sentence, m: Mention) -> tuple[float, float] | None:
         """Hours from the dose to the onset that a time expression states.

@@ -133,5 +133,11 @@ ALTERNATIVE_DENIED = re.compile(
     re.IGNORECASE,
 )
 ALTERNATIVE_DENIED_AFTER = re.compile(r"^[^.;]{0,30}\b(?:was|were|is|are) (?:\w+ ){0,2}(?:ruled out|excluded|"
-                                      r"unlikely|not (?:supported|present|found))\b",
+                                      r"unlikely|not (?:supported|present|found))\b"
+                                      # "drug fever from co-trimoxazole (no temporal relationship)"
+                                      r"|^[^.;()]{0,40}\((?:no|not|unlikely|excluded|ruled out|negative)\b",
                                       re.IGNORECASE)
+# "Alternative causes considered: infection (...), drug fever (...)": a differential, each denied
+ALTERNATIVES_LISTED = re.compile(r"\b(?:alternative|other|differential)\s+(?:causes?|explanations?|aetiolog\w+|"
+                                 r"etiolog\w+|diagnos[ie]s)\b[^.;]{0,20}?\b(?:considered|excluded|ruled out|"
+                                 r"included|were|was)?\s*:", re.IGNORECASE)

@@ -67,7 +67,7 @@ class Episode:
     day_after_first_dose: int | None = None  # study day: the first dose is day 1
     day_source: str | None = None  # "cycle day", "dates", "cycle N day D in L-day cycles", ...
     hours_post_dose: list[float] | None = None
-    hours_source: str | None = None  # "stated" or "dates"
+    hours_source: str | None = None  # "stated", "clock times" or "dates"
     cycle: int | None = None
     day: int | None = None
     grade: int | None = None
@@ -85,6 +85,8 @@ class Episode:
     attributed_to_infection: bool = False
     summary: bool = False  # a statement of the recurring pattern beside the dated episodes it sums up
     date: str | None = None
+    time: str | None = None  # clock time of the onset ("04:00") when the text times it
+    after_dose: str | None = None  # date of the dose the episode follows ("after the dose of 24 March")
     evidence: list[Evidence] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -116,6 +116,7 @@ class DoseEvent:
     cycle_day: int | None = None
     interval_days: list[float] | None = None
     evidence: Evidence | None = None
+    time: str | None = None  # clock time of the dose ("09:40") when the text times it
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -157,6 +158,22 @@ class Timeline:
             return None
         return (when + datetime.timedelta(days=int((hours[0] if hours else 0) // 24))).isoformat()
 
+    def cycle_before(self, value: str | None) -> int | None:
+        """The cycle of the last dated dose on or before a date, when the text names it."""
+        when = parse_date(value)
+        if when is None:
+            return None
+        doses = [(parse_date(e.date), e.cycle) for e in self.events
+                 if e.kind in (FIRST_DOSE, STEP_UP, DOSE, RESUMED) and e.cycle and parse_date(e.date)]
+        before = sorted((d, c) for d, c in doses if d is not None and d <= when)
+        return before[-1][1] if before else None
+
+    def timed_doses(self) -> list[tuple[str, int]]:
+        """(date, minutes after midnight) of the doses whose clock time the text gives."""
+        timed = {(e.date, int(e.time[:2]) * 60 + int(e.time[3:5])) for e in self.events
+                 if e.kind in (FIRST_DOSE, STEP_UP, DOSE, RESUMED) and e.time and parse_date(e.date)}
+        return sorted(timed)  # type: ignore[arg-type]
+
     def dose_dates(self) -> list[datetime.date]:
         dates = {parse_date(e.date) for e in self.events if e.kind in (FIRST_DOSE, STEP_UP, DOSE, RESUMED)}
         return sorted(d for d in dates if d is not None)
@@ -189,6 +206,7 @@ class TimedSentence:
     dosing_intervals: tuple[dict[str, Any], ...] = ()
     event_at: int | None = None  # offset of the first CRS or fever mention, if any
     default_date: str | None = None  # the date of the note the sentence is in (note exports)
+    stamp: int | None = None  # clock time (minutes) of a timed entry: "03/02 09:40 C4D1 ... given"
 
 
 def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline:
@@ -239,14 +257,18 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
             if _DOSE_ON.search(lead) and not (timeline.first_dose_date == t["date"]):
                 timeline.events.append(DoseEvent(DOSE, date=t["date"], evidence=ev))
         cycle_days = [t for t in sentence.times if t.get("kind") == "cycle_day" and t.get("cycle")]
-        if sentence.default_date and sentence.drug_spans and _GIVEN.search(text) and not _NOT_GIVEN.search(text) \
-                and not dates and sentence.event_at is None:
-            # an infusion note: "C3D1 talquetamab 0.8 mg/kg SC given" on the note's date
+        # an infusion note: "C3D1 talquetamab 0.8 mg/kg SC given" on the note's date; a dated
+        # entry of a flowsheet: "01/20/2025 | 10:15 | Mosunetuzumab 60 mg IV given (C1D15)"
+        entry_date = sentence.default_date if not dates else (
+            dates[0]["date"] if dates[0]["start"] - sentence.start <= 3 else None)
+        if entry_date and sentence.drug_spans and _GIVEN.search(text) and not _NOT_GIVEN.search(text) \
+                and (not dates or not sentence.default_date) and sentence.event_at is None:
             cycle_day = cycle_days[0] if cycle_days else None
             kind = STEP_UP if _STEP_UP.search(text) else DOSE
-            timeline.events.append(DoseEvent(kind, date=sentence.default_date,
+            timeline.events.append(DoseEvent(kind, date=entry_date,
                                              cycle=cycle_day.get("cycle") if cycle_day else None,
-                                             cycle_day=cycle_day.get("day") if cycle_day else None, evidence=ev))
+                                             cycle_day=cycle_day.get("day") if cycle_day else None, evidence=ev,
+                                             time=_clock_text(sentence.stamp)))
         for t in dates:
             # "last dose yesterday", "received dose 3/14": a dose dated relative to the note
             lead = text[max(0, t["start"] - sentence.start - 30): t["start"] - sentence.start]
@@ -288,6 +310,7 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
             if kept is not None:
                 if kept.cycle is None and event.cycle is not None:  # keep the one that names the cycle
                     kept.cycle, kept.cycle_day, kept.kind = event.cycle, event.cycle_day, event.kind
+                kept.time = kept.time or event.time
                 continue  # "last dose yesterday" and "C3D1 given": one dose
             dose_days[event.date] = event
         key = (event.kind, event.cycle, event.cycle_day, event.date, event.evidence.start if event.evidence
@@ -295,6 +318,10 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
         unique.setdefault(key, event)  # "cycle 1 day 1 (C1D1)" is one dose
     timeline.events = sorted(unique.values(), key=lambda e: (e.day if e.day is not None else 10**6))
     return timeline
+
+
+def _clock_text(minutes: int | None) -> str | None:
+    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _about_drug(sentence: TimedSentence, verb_at: int) -> bool:

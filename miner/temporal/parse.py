@@ -67,6 +67,7 @@ from miner.temporal.values import (
     ANCHOR_EACH_DOSE,
     ANCHOR_FIRST_DOSE,
     ANCHOR_INITIATION,
+    ANCHOR_NAMED_DATE,
     ANCHOR_STEP_UP,
     KIND_COUNT,
     KIND_CYCLE_DAY,
@@ -1068,12 +1069,12 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
     settings = settings or TemporalSettings()
     first = find_time_expressions(text, settings)
     if settings.reference_date is not None:
-        return first
+        return _with_days_of_month(text, first)
     years = [(v.start, v.date[:4]) for v in first if v.kind in ("date", "date_list") and v.date]
     years += [(v.start, v.dates[0][:4]) for v in first if v.kind == "date_list" and v.dates]
     years.sort()
     if not years:
-        return first
+        return _with_days_of_month(text, first)
     reference = datetime.date(int(years[0][1]), 1, 1)
     second = find_time_expressions(text, replace(settings, reference_date=reference, reference_is_written_date=False))
     known = {(v.start, v.end): v for v in first}
@@ -1088,7 +1089,48 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
         year = before[-1] if before else years[0][1]
         result.append(replace(value, date=_with_year(value.date, year),
                               dates=tuple(_with_year(d, year) or d for d in value.dates)))
-    return result
+    return _with_days_of_month(text, result)
+
+
+# "the dose on the 17th was followed by fever on the 18th": a day of the month, read in the
+# month of the last full date before it (the next month when the day has already passed)
+_DAY_OF_MONTH = re.compile(
+    r"\b(?:on|of|from|until|by)\s+the\s+(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b"
+    r"(?!\s+(?:of\s+(?:the\s+)?)?(?:dose|doses|cycle|cycles|infusion|infusions|injection|injections|day|days|"
+    r"week|weeks|month|months|line|lines|episode|episodes|administration|time|percentile|floor|"
+    r"course|session|treatment|hour|hours)\b)",
+    re.IGNORECASE)
+
+
+def _with_days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
+    return sorted(found + _days_of_month(text, found), key=lambda v: v.start)
+
+
+def _days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
+    """Dates written as a bare day of the month, each resolved against the nearest full date
+    before it (within 600 characters); none without such a date."""
+    full = sorted((v.start, v.date) for v in found if v.kind == KIND_DATE and v.date and len(v.date) == 10)
+    taken = [(v.start, v.end) for v in found]
+    added: list[TimeValue] = []
+    for match in _DAY_OF_MONTH.finditer(text):
+        start, end = match.start() + match.group(0).lower().index("the"), match.end()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        before = [d for s, d in full if s < start and start - s <= 600]
+        if not before:
+            continue
+        anchor = datetime.date.fromisoformat(before[-1])  # type: ignore[arg-type]
+        day = int(match.group("d"))
+        year, month = anchor.year, anchor.month
+        if day < anchor.day:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        try:
+            when = datetime.date(year, month, day)
+        except ValueError:
+            continue
+        added.append(TimeValue(kind=KIND_DATE, text=text[start:end], start=start, end=end, date=when.isoformat(),
+                               anchor=ANCHOR_NAMED_DATE, anchor_text=before[-1]))
+    return added
 
 
 def _with_year(date: str | None, year: str) -> str | None:

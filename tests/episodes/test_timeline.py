@@ -223,3 +223,67 @@ def test_a_timeline_table_is_read_row_by_row(extractor) -> None:  # type: ignore
     assert case_a.recurrence_interval_days == [28, 28]
     assert case_a.hours_post_dose == [22, 26]
     assert "tocilizumab" in case_a.treatments
+
+
+def test_hours_from_the_clock_times_of_a_flowsheet(extractor) -> None:  # type: ignore[no-untyped-def]
+    # dose rows and phone-call rows, each timed: 10:00 -> 04:00 next day is 18 h; 13:30 -> 09:30 is 20 h
+    text = ("INFUSION FLOWSHEET. Regimen: mosunetuzumab IV q3w.\n"
+            "DATE | TIME | EVENT\n"
+            "03/03/2025 | 10:00 | Mosunetuzumab 30 mg IV given (C3D1) | afebrile\n"
+            "03/04/2025 | 04:00 | Phone: T 101.3°F, rigors | APAP. BCx x2 neg, CXR clear.\n"
+            "03/24/2025 | 13:30 | Mosunetuzumab 30 mg IV given (C4D1) | afebrile\n"
+            "03/25/2025 | 09:30 | Phone: T 100.9°F, aches | BCx x2 neg. APAP.\n")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert [(e.date, e.time, e.hours_post_dose) for e in late] == [
+        ("2025-03-04", "04:00", [18, 18]), ("2025-03-25", "09:30", [20, 20])]
+    assert all(e.hours_source == "clock times" for e in late)
+    assert patient.hours_post_dose == [18, 20]
+    assert patient.recurrence_interval_days == [21, 21]
+
+
+def test_hours_from_two_clock_times_in_one_sentence(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 66-year-old woman on mosunetuzumab every 3 weeks had CRS grade 1 in cycle 1. In cycle 4, on "
+            "3 March 2025, she was dosed at 10:00 and was febrile (38.5 °C) at 04:00 the next day; cultures "
+            "were negative. After the cycle 5 dose of 24 March (given at 13:30) she had a fever of 38.3 °C at "
+            "09:30 the following morning, treated with tocilizumab.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert [e.hours_post_dose for e in late] == [[18, 18], [20, 20]]  # not the 24 h of "the next day"
+    assert [e.date for e in late] == ["2025-03-04", "2025-03-25"]
+    assert patient.recurrence_interval_days == [21, 21]
+
+
+def test_month_first_dates_in_a_us_document(extractor) -> None:  # type: ignore[no-untyped-def]
+    # "01/21/2025" can only be month-first, so "03/04/2025" is 4 March, not 3 April
+    text = ("A 66-year-old woman started mosunetuzumab on 01/06/2025. On 01/21/2025 she had grade 1 CRS. "
+            "She was febrile to 101.3°F on 03/04/2025 and on 03/25/2025, each the day after a dose; blood "
+            "cultures were negative both times.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert patient.recurrence_interval_days == [21, 21]
+    assert "2025-04-03" not in {e.date for e in late}
+
+
+def test_days_of_the_month_and_a_hold_between_episodes(extractor) -> None:  # type: ignore[no-untyped-def]
+    # "the 17th" is read in the month of the last full date; a pattern's start date is not an episode date
+    text = ("A 58-year-old man received talquetamab every 2 weeks from 4 November 2024. From the start of "
+            "cycle 2 (9 December 2024) he had a fever after every dose, between 18 and 30 hours after "
+            "administration. Talquetamab was held in January and restarted on 3 March 2025. The dose of 3 March "
+            "was followed by fever (38.4 °C) on the 4th, about 20 hours after the dose. The dose on the 17th was "
+            "followed by fever on the 18th, about 26 hours after the dose; blood cultures were negative. "
+            "Dexamethasone was added before each dose because of the recurrent post-dose CRS.")
+    (patient,) = _patients(extractor, text)
+    dated = [e.date for e in patient.episodes if e.phase == "late" and e.date]
+    assert dated == ["2025-03-04", "2025-03-18"]
+    assert patient.recurrence_interval_days == [14, 14]
+    assert "dexamethasone" in patient.treatments
+
+
+def test_a_listed_differential_is_not_an_alternative_explanation(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 58-year-old man on talquetamab had fever after every dose with negative blood cultures, "
+            "attributed to CRS and treated with tocilizumab. Alternative causes considered: infection "
+            "(negative cultures), drug fever from co-trimoxazole (no temporal relationship).")
+    (patient,) = _patients(extractor, text)
+    assert patient.alternatives == []
+    assert patient.classification == "probable"

@@ -724,3 +724,12 @@ def test_an_ambiguous_date_in_a_note_is_not_after_the_note() -> None:
 def test_note_and_history_expressions_in_running_text(text: str, expected: list[str]) -> None:
     reference = TemporalSettings(reference_date=datetime.date(2025, 3, 6))
     assert [v.text for v in find_time_expressions(text, reference)] == expected
+
+
+def test_days_of_the_month_take_the_month_of_the_last_full_date() -> None:
+    text = ("Restarted on 3 March 2025. Fever on the 4th; the dose on the 17th was followed by fever on "
+            "the 18th. On the 2nd dose she was well. Seen again on the 2nd.")
+    dates = [(v.text, v.date) for v in find_time_expressions_in_narrative(text) if v.kind == DT]
+    assert dates == [("3 March 2025", "2025-03-03"), ("the 4th", "2025-03-04"), ("the 17th", "2025-03-17"),
+                     ("the 18th", "2025-03-18"), ("the 2nd", "2025-04-02")]  # "the 2nd dose" is not a date
+    assert [v.date for v in find_time_expressions_in_narrative("Fever on the 4th.") if v.kind == DT] == []
