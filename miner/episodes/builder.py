@@ -120,6 +120,10 @@ _TREATMENT_NOT_GIVEN = re.compile(
 _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|administered|received|"
                                 r"started|start)\b[^.;]{0,25}$", re.IGNORECASE)
 
+_SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
+                     r"evening|night|spike|temperature)\b", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s)")
+
 PageLookup = Callable[[int], "int | None"]
 DateLookup = Callable[[int], "str | None"]
 
@@ -391,7 +395,7 @@ class EpisodeBuilder:
         if initial is not None and (initial.named_crs or linked):
             day = initial.day if initial.day is not None else initial.day_after_first_dose
             record.first_crs = {"cycle": initial.cycle or (1 if day else None), "day": day,
-                                "grade": initial.grade}
+                                "grade": self._first_grade(initial)}
         timed_doses = timeline.timed_doses()
         for episode in record.episodes:
             if episode.hours_post_dose is None and episode.date and episode.time and timed_doses:
@@ -452,6 +456,9 @@ class EpisodeBuilder:
                 continue  # "CRS occurred in about half of patients in DeLLphi-301"
             if sentence.text.rstrip().endswith("?"):
                 continue  # a question ("what caused the fever after C5D1?") asserts nothing
+            if sentence.text.rstrip().endswith(":") and position + 1 < len(sentences) and \
+                    _LIST_ITEM.match(sentences[position + 1].text):
+                continue  # "She had three febrile presentations after doses:" heads the list that tells them
             added = _ADDED_BECAUSE.search(sentence.text)
             if added and all(sentence.start + added.start() <= m.start < sentence.start + added.end()
                              for m in crs + fever):
@@ -511,8 +518,9 @@ class EpisodeBuilder:
                 if self.criteria.fever_threshold_c <= t.celsius < FEVER_THRESHOLD_C]
 
     def _named_crs(self, mentions: list[Mention]) -> list[Mention]:
+        # "Prior lines: ... teclistamab (grade 1 CRS during step-up only)": an earlier therapy's CRS
         return [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain
-                and not cues.NOT_AN_EPISODE.match(self.text, m.end)]
+                and not m.is_historical and not cues.NOT_AN_EPISODE.match(self.text, m.end)]
 
     def _blamed_on_infection(self, sentences: list[Sentence], position: int,
                              by_sentence: dict[int, list[Mention]]) -> int | None:
@@ -593,6 +601,7 @@ class EpisodeBuilder:
         text = sentence.text
         initial = len(cues.INITIAL_PHASE.findall(text))
         late = len(cues.LATE_PHASE.findall(text))
+        events_at = [m for m in mentions if m.label in (CRS, FEVER) and m.is_asserted]
         for m in mentions:
             if m.label != TIMING or not m.value:
                 continue
@@ -600,12 +609,16 @@ class EpisodeBuilder:
             if kind == "cycle_day":
                 cycle = m.value.get("cycle")
                 day = m.value.get("day")
+                # the cycle day written beside the CRS ("(grade 1 CRS on C1D3, paracetamol only)")
+                # outweighs the schedule told in the rest of the sentence
+                near = [abs(m.start - e.end) <= 12 or abs(e.start - m.end) <= 12 for e in events_at]
+                weight = 4 if near and all(near) else 2
                 if day is None and _BEYOND.search(self.text[max(0, m.start - 12) : m.start]):
                     late += 1  # "beyond cycle 1", "after C1" (but "following C1D8" is in cycle 1)
                 elif cycle == 1 or (cycle is None and day is not None and day <= self.criteria.initial_phase_max_day):
-                    initial += 2
+                    initial += weight
                 elif cycle is not None and cycle >= 2:
-                    late += 2
+                    late += weight
             elif kind == "interval" and m.value.get("interval_days"):
                 late += 1
             elif kind == "date" and timeline is not None:
@@ -806,6 +819,16 @@ class EpisodeBuilder:
                 return where, sentence
         return None, None
 
+    def _first_grade(self, initial: Episode) -> int | None:
+        """The grade of the first CRS of the initial phase: the first grade stated in the
+        episode's first sentence, else the episode's grade."""
+        if initial.stated_grade is not None and initial.evidence:
+            first = initial.evidence[0]
+            grade, _ = self._grade([m for m in self.mentions if first.start <= m.start < first.end], first=True)
+            if grade is not None:
+                return grade
+        return initial.grade
+
     @staticmethod
     def _states_pattern(mentions: list[Mention]) -> bool:
         """"fever after every dose", "24-48 h after each infusion": a pattern, not one episode."""
@@ -839,8 +862,9 @@ class EpisodeBuilder:
                 return ("cycle_day", int(anchor.group(1)), int(anchor.group(2)))
         return dose_date
 
-    def _grade(self, mentions: list[Mention]) -> tuple[int | None, str | None]:
-        """The CRS grade of a sentence: a grade written next to a CRS mention."""
+    def _grade(self, mentions: list[Mention], first: bool = False) -> tuple[int | None, str | None]:
+        """The CRS grade of a sentence: a grade written next to a CRS mention (the highest,
+        or with ``first`` the first written: "G1 CRS on C1D2 ... and G2 CRS on C1D9" -> 1)."""
         crs = [m for m in mentions if m.label == CRS and m.is_asserted]
         best: tuple[int | None, str | None] = (None, None)
         for g in (m for m in mentions if m.label == GRADE and m.value):
@@ -852,6 +876,8 @@ class EpisodeBuilder:
                 limit = 4 if c.start >= g.end else 32
                 if 0 <= gap <= limit and not re.search(r"[.;]", between):
                     high = g.value.get("high")
+                    if first:
+                        return high, g.value.get("scale")
                     if best[0] is None or (high is not None and high > best[0]):
                         best = (high, g.value.get("scale"))
         return best
@@ -873,7 +899,8 @@ class EpisodeBuilder:
                             for m in event.mentions):
             episode.date = self.date_at(sentence.start)  # a note: the episode is on the note's date
         episode.evidence.append(self.sentence_evidence(sentence))
-        if cues.RECURRING.search(sentence.text) and episode.phase == "late":
+        if episode.phase == "late" and cues.RECURRING.search(self._without_dosing(sentence, event.mentions)) \
+                and not _SINGLE.search(sentence.text):
             episode.recurrent = True
         for m in event.mentions:
             if m.label == FEVER and m.value and m.value.get("temp_c") and m.is_asserted:
@@ -908,6 +935,17 @@ class EpisodeBuilder:
                                        max(clock_hours, current[1]) if current else clock_hours]
             episode.hours_source = episode.hours_source or "clock times"
         self._add_treatments(episode, sentence, event.mentions)
+
+    def _without_dosing(self, sentence: Sentence, mentions: list[Mention]) -> str:
+        """The sentence with its dosing schedules blanked: "on elranatamab every other week, had
+        a single febrile evening" says nothing of recurrence."""
+        text = sentence.text
+        for m in mentions:
+            if m.label == TIMING and m.value and m.value.get("kind") == "interval" and \
+                    interval_role(self.text, m, mentions) == "dosing":
+                start, end = m.start - sentence.start, m.end - sentence.start
+                text = text[:start] + " " * (end - start) + text[end:]
+        return text
 
     def _clock_hours(self, sentence: Sentence, mentions: list[Mention]) -> float | None:
         """Hours from a dose to the onset told by two clock times of one sentence: "dosed at

@@ -23,14 +23,16 @@ LATE_PHASE = re.compile(
     r"beyond|after (?:transition|recovery)|regular intervals|predictabl\w*|monthly|weekly|"
     r"biweekly|fortnightly|consecutive|months? (?:[2-9]|\d\d)\b|(?:second|third|fourth|fifth|sixth) month|"
     r"q\d{1,2}w|every (?:two|three|four|2|3|4) weeks|"
-    r"each (?:dose|infusion|injection|administration))",
+    r"each (?:dose|infusion|injection|administration)|(?:most|many) (?:weeks|months|doses|injections|infusions)|"
+    r"nearly always|almost always|usually)",
     re.IGNORECASE,
 )
 RECURRING = re.compile(
     r"\b(?:recurren\w*|recurr\w+|recur|recurs|repeated\w*|repetitive|cyclic\w*|periodic\w*|"
     r"every|each|consistently|regularly|regular intervals|predictabl\w*|"
     r"(?:several|multiple|numerous|many|further|two|three|four|five) (?:\w+ )?(?:episodes|fevers|events)|"
-    r"again|typically|invariably|reproducibl\w*|monthly|weekly|biweekly)\b",
+    r"again|typically|invariably|reproducibl\w*|monthly|weekly|biweekly|"
+    r"(?:most|many) (?:weeks|months|doses|injections|infusions)|nearly always|almost always)\b",
     re.IGNORECASE,
 )
 DOSE_LINKED = re.compile(
@@ -68,7 +70,7 @@ OTHER_EVENT = re.compile(
     re.IGNORECASE,
 )
 WORKUP_NEGATIVE = re.compile(
-    r"\b(?:negative|neg\b|unremarkable|no growth|ngtd|sterile|no (?:clear |obvious |identifiable )?"
+    r"\b(?:negative|neg\b|unremarkable|no growth|nothing grew|ngtd|sterile|no (?:clear |obvious |identifiable )?"
     r"(?:infectious )?(?:source|focus|cause)|no (?:\w+,? ){0,5}(?:infections?|pathogens?|organisms?)"
     r" (?:was |were )?(?:detected|identified|found|isolated)|without (?:an? )?(?:identifiable |clear )?"
     r"(?:infectious )?(?:source|focus)|(?:infection|sepsis) (?:was |were )?(?:ruled out|excluded)|"
@@ -76,7 +78,8 @@ WORKUP_NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 WORKUP_POSITIVE = re.compile(
-    r"\b(?:positive|grew|growing|isolated|yielded|identified (?:\w+ ){0,3}(?:documented )?infections?|"
+    r"\b(?:positive|(?<!nothing )(?<!never )grew|growing|isolated|yielded|"
+    r"identified (?:\w+ ){0,3}(?:documented )?infections?|"
     r"revealed (?:\w+ ){0,4}(?:pneumonia|infection|bacteremia)|documented infections?|"
     r"confirmed (?:\w+ ){0,3}(?:infection|pneumonia)|\+\s?(?:for|ve\b))",
     re.IGNORECASE,

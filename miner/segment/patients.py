@@ -48,7 +48,8 @@ _NUMBERED = re.compile(
 _END = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d+\.?\s*)?(?:Discussion|Conclusions?|References|"
     r"Acknowledg(?:e)?ments?|Literature review|Funding|Declarations|Author contributions|"
-    r"Summary and discussion|Learning points|Teaching points|Key points|Take-home (?:points|messages)|"
+    r"Summary(?: and discussion| of [a-z]| table)?|Learning points|Teaching points|Key points|"
+    r"Take-home (?:points|messages)|"
     r"Comment)\b[^\n]{0,40}$",
     re.MULTILINE | re.IGNORECASE,
 )

@@ -372,7 +372,8 @@ def _build_cycle_word(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 _POST_DOSE_AMOUNT = rf"\s*,?\s*{_DOSE_TAIL}"
 _POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
 _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
-_DAY_AFTER_DOSE = rf"\bthe\s+(?:day|morning)\s+(?:after|following)\s+(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}"
+_DAY_AFTER_DOSE = (rf"\bthe\s+(?:(?:next|following)\s+)?(?:day|morning)\s+(?:after|following)\s+"
+                   rf"(?P<amods>(?:[\w./%-]+,?\s+){{0,7}}?){_DOSE_NOUN}")
 _NEXT_DAY = r"\b(?:next|following|subsequent)\s+(?:day|morning)\b"
 # "on the evening of each infusion", "the night of the dose", "the same day as the injection":
 # onset on the day of the dose, tied to it, but no hours are stated
@@ -399,7 +400,10 @@ def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
             amount.unit in _SHORT_UNITS and _START_OF.fullmatch(match.group("amods"))):
         return None  # "2 weeks after starting dosing" is measured from initiation
     hours = amount.hours
-    if amount.prefix.qualifier in {"within", "up to", "for"}:
+    # "within 12 h" and "within two or three days" are [0, N]; "within 6-10 h of the dose"
+    # states a window: [6, 10]
+    window = (match.group("sep") or "").strip().lower() in {"-", "–", "—", "to"}
+    if amount.prefix.qualifier in {"up to", "for"} or (amount.prefix.qualifier == "within" and not window):
         hours = (0.0, hours[1])
     fields = _dose_tail_fields(match, ctx)
     periodic = fields["anchor"] == ANCHOR_EACH_DOSE or bool(_looks_back(ctx, amount.prefix.start, _HABITUAL_BEFORE))
@@ -858,8 +862,13 @@ def _build_frequency(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 
 # "on Mondays", "every Tuesday": weekly
+# "every Saturday", "on Fridays", "every other Saturday", "on alternate Mondays" ("on Monday 3
+# March" is a date, not a rhythm)
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WEEKDAYS = (
-    r"\b(?:on|every|each)\s+(?P<v2>(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b"
+    rf"\b(?:(?:every|each)\s+(?P<other>(?:other|second|alternate)\s+)?(?P<v2>{_WEEKDAY}s?)"
+    rf"|on\s+(?P<other2>(?:other|alternate|every\s+other|every\s+second)\s+)?(?P<v3>{_WEEKDAY}s)"
+    rf"|on\s+(?P<other3>(?:every\s+other|every\s+second|alternate)\s+)(?P<v4>{_WEEKDAY}))\b"
 )
 
 
@@ -893,10 +902,14 @@ def _build_cycle_range(match: re.Match[str], ctx: MatchContext) -> TimeValue | N
 
 
 def _build_weekdays(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    start, end = match.span("v2")
-    return TimeValue(kind=KIND_INTERVAL, text=ctx.text[match.start():end], start=match.start(), end=end,
-                     interval_days=(7.0, 7.0), duration="P1W", duration_min="P1W", duration_max="P1W",
-                     unit="week", periodic=True)
+    end = match.end()
+    start = match.start()
+    if ctx.lowered.startswith("on", start):
+        start += 3  # "on Fridays": the value is "Fridays"
+    weeks = 2 if any(match.group(g) for g in ("other", "other2", "other3")) else 1
+    return TimeValue(kind=KIND_INTERVAL, text=ctx.text[start:end], start=start, end=end,
+                     interval_days=(7.0 * weeks, 7.0 * weeks), duration=f"P{weeks}W", duration_min=f"P{weeks}W",
+                     duration_max=f"P{weeks}W", unit="week", periodic=True)
 
 
 # =========================================================================== days relative to the note

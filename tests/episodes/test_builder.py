@@ -90,3 +90,45 @@ def test_premedication_added_because_of_the_episodes_is_a_treatment(extractor) -
     (patient,) = _patients(extractor, text)
     assert "prednisolone" in patient.treatments
     assert "dexamethasone" not in patient.treatments
+
+
+def test_a_sentence_that_heads_a_list_of_infections_is_not_an_episode(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 71-year-old woman started teclistamab in January 2025 (grade 1 CRS on C1D3, paracetamol only) "
+            "and received weekly doses. She had two febrile presentations after doses, and each time the timing "
+            "looked like late CRS:\n"
+            "- 9 April, the day after a dose: 39.1 °C, pneumococcal urinary antigen positive: pneumonia.\n"
+            "- 16 July, the day after a dose: 39.4 °C, Escherichia coli in blood cultures: pyelonephritis.\n")
+    (patient,) = _patients(extractor, text)
+    assert [e.phase for e in patient.episodes] == ["initial"]
+    assert patient.classification == "unlikely"
+
+
+def test_the_first_crs_grade_is_the_first_one_written(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 45-year-old man received blinatumomab. G1 CRS on C1D2, 16 h after the start of the infusion "
+            "(38.4 °C), and G2 CRS on C1D9 (39.0 °C, 2 L/min NC); tocilizumab x1. Blood cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.first_crs["grade"] == 1
+    assert patient.max_grade == 2
+
+
+def test_vague_weekly_fevers_after_the_injection(extractor) -> None:  # type: ignore[no-untyped-def]
+    # "most weeks ... the following morning after her injection" on weekly dosing; "nothing grew" is negative
+    text = ("The first is a 68-year-old woman on teclistamab, weekly since February 2025. She had grade 1 CRS "
+            "after the second step-up dose and nothing more for the rest of the first cycle. By the summer she "
+            "had fevers most weeks, nearly always the following morning after her injection, up to 38.9 °C. We "
+            "took blood cultures and a urine sample on each occasion, and nothing grew. She was given "
+            "tocilizumab on two occasions, with the fever gone within a few hours.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert late and late[0].hours_post_dose == [24, 24]
+    assert patient.infection_workup_negative is True
+    assert patient.recurrence_interval_days == [7, 7]
+    assert patient.classification == "probable"
+
+
+def test_a_dosing_schedule_does_not_make_a_single_fever_recurrent(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 59-year-old woman on elranatamab every other week had a single febrile evening in October, "
+            "several months into treatment: 39.2 °C within 12 hours of an injection. Blood cultures were "
+            "negative. She has had no further fever after her next six injections.")
+    (patient,) = _patients(extractor, text)
+    assert patient.classification == "possible"
