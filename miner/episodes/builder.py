@@ -68,6 +68,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 _TEST_NAME_AFTER = re.compile(
     r"\s*(?:testing|test|tests|PCR|RT-PCR|swabs?|serology|antigen|screen)", re.IGNORECASE
 )
+# "nasopharyngeal PCR for SARS-CoV-2, influenza and RSV", "nucleic acid test (including influenza)":
+# what a test looked for, not an infection found
+_TEST_TARGET_BEFORE = re.compile(
+    r"\b(?:tests?|testing|panels?|PCR|swabs?|assays?|screen(?:ing)?|serology|antigens?|cultures?)\b"
+    r"(?:(?!positive|pos\b|detected|grew|isolated)[^.;:()]){0,12}\(?\s*(?:for|including|incl\.?|covering)\b"
+    r"(?:(?!positive|detected|grew|isolated)[^.;:)])*$", re.IGNORECASE)
 
 _ABOUT_OTHERS = re.compile(
     r"\b(?:patients|et al|trials?|studies|study|series|literature|reported|cohort|MajesTEC|"
@@ -108,7 +114,10 @@ _ADDED_BECAUSE = re.compile(
     r"\b(?:add(?:ed|ing)?|re-?introduc\w+|introduc\w+|instituted|prescribed|started|restarted|resumed)\b"
     r"[^.;]{0,120}?\b(?:because of|due to|owing to|in view of|given|for|following|after)\s+"
     r"(?:the\s+|these\s+|this\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+){0,3}?"
-    r"(?:episodes?|fevers?|recurrences?|CRS|events?|reactions?)\b",
+    r"(?:episodes?|fevers?|recurrences?|CRS|events?|reactions?)\b"
+    # "Because the CRS happened after each cycle, from C7 we added dexamethasone"
+    r"|\b(?:because|as|since|given that)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:episodes?|fevers?|recurrences?|CRS)\b"
+    r"[^.;]{0,120}?\b(?:we\s+|was\s+|were\s+)?(?:add(?:ed)?|re-?introduc\w+|introduc\w+|instituted|started)\b",
     re.IGNORECASE,
 )
 
@@ -122,7 +131,8 @@ _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|
 
 _SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s)")
+_LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|(?:Episode|Event|Admission|Visit)\s+\d)",
+                        re.IGNORECASE)
 
 PageLookup = Callable[[int], "int | None"]
 DateLookup = Callable[[int], "str | None"]
@@ -1247,6 +1257,8 @@ class EpisodeBuilder:
             if not re.search(r"\w+\s+infections?$", self.text[max(0, m.start - 30) : m.end]):
                 return False
         elif m.is_historical:
+            return False
+        if _TEST_TARGET_BEFORE.search(self.text, max(0, m.start - 100), m.start):
             return False
         return not _TEST_NAME_AFTER.match(self.text, m.end, m.end + 12)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from miner.extract import Extractor
 from miner.ingest.document import Page, SourceDocument
 
@@ -132,3 +134,25 @@ def test_a_dosing_schedule_does_not_make_a_single_fever_recurrent(extractor) -> 
             "negative. She has had no further fever after her next six injections.")
     (patient,) = _patients(extractor, text)
     assert patient.classification == "possible"
+
+
+@pytest.mark.parametrize(("sentence", "documented"), [
+    ("A nasopharyngeal PCR for SARS-CoV-2, influenza and RSV was negative.", False),
+    ("A respiratory nucleic acid test (including SARS-CoV-2 and influenza) was negative.", False),
+    ("Nasopharyngeal PCR was positive for influenza A.", True),
+])
+def test_what_a_test_looked_for_is_not_a_documented_infection(extractor, sentence: str,  # type: ignore[no-untyped-def]
+                                                                documented: bool) -> None:
+    text = ("A 67-year-old woman on teclistamab had fever two days after each injection from March. "
+            + sentence)
+    (patient,) = _patients(extractor, text)
+    assert bool(patient.documented_infection) is documented
+
+
+def test_because_the_crs_recurred_we_added_premedication(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 63-year-old woman on glofitamab had fever about a day and a half after each dose from cycle 3, "
+            "with negative blood cultures. Because the CRS happened after each cycle, from C7 we added "
+            "dexamethasone 10 mg before the glofitamab infusion.")
+    (patient,) = _patients(extractor, text)
+    assert "dexamethasone" in patient.treatments
+    assert patient.hours_post_dose == [36, 36]
