@@ -17,6 +17,7 @@ The builder reads one patient's stretch of text sentence by sentence:
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime
 import re
@@ -194,6 +195,37 @@ def _words_around(text: str, start: int, end: int, masked: list[tuple[int, int]]
     return after, list(reversed(before))
 
 
+_CLAUSE_BREAK = re.compile(r";\s+")
+
+
+def split_event_clauses(sentences: list[Sentence], mentions: list[Mention]) -> list[Sentence]:
+    """Split a sentence at its semicolons when more than one of its clauses tells a CRS or
+    fever: a terse abstract packs a patient's course into one sentence ("G1 CRS D+2 after the
+    5 mg SUD; from wk 14 (200 mg Q2W) fever 20-30 h after 5 consecutive doses; BCx neg x5;
+    APAP, then TCZ x2"), and each clause is then read as a sentence of its own. Mentions are
+    re-indexed to the new sentences (their ``sentence`` field is updated in place)."""
+    events = sorted(m.start for m in mentions if m.label in (CRS, FEVER) and m.is_asserted)
+    result: list[Sentence] = []
+    for sentence in sentences:
+        cuts = [sentence.start + b.end() for b in _CLAUSE_BREAK.finditer(sentence.text)
+                if sentence.text.count("(", 0, b.start()) == sentence.text.count(")", 0, b.start())]
+        bounds = [sentence.start, *cuts, sentence.end]
+        clauses = list(zip(bounds, bounds[1:], strict=False))
+        with_events = sum(1 for a, b in clauses
+                          if bisect.bisect_left(events, a) < bisect.bisect_left(events, b))
+        if with_events < 2:
+            result.append(Sentence(len(result), sentence.start, sentence.end, sentence.text))
+            continue
+        for a, b in clauses:
+            result.append(Sentence(len(result), a, b, sentence.text[a - sentence.start : b - sentence.start]))
+    if [s.index for s in result] != [s.index for s in sentences]:
+        starts = [s.start for s in result]
+        for m in mentions:
+            if m.sentence >= 0:
+                m.sentence = max(0, bisect.bisect_right(starts, m.start) - 1)
+    return result
+
+
 def interval_role(text: str, timing: Mention, others: list[Mention]) -> str | None:
     """Whether an interval expression describes dosing or recurrence of episodes.
 
@@ -239,7 +271,7 @@ class EpisodeBuilder:
         self.date_at = date_at
         self.note_at = note_at  # which note an offset is in (note exports)
         self.text = text
-        self.sentences = sentences
+        self.sentences = split_event_clauses(sentences, mentions)
         self.mentions = mentions
         self._mark_dose_dates()
         self._stamps: dict[int, int | None] = {}
@@ -909,8 +941,9 @@ class EpisodeBuilder:
                             for m in event.mentions):
             episode.date = self.date_at(sentence.start)  # a note: the episode is on the note's date
         episode.evidence.append(self.sentence_evidence(sentence))
-        if episode.phase == "late" and cues.RECURRING.search(self._without_dosing(sentence, event.mentions)) \
-                and not _SINGLE.search(sentence.text):
+        if episode.phase == "late" and not _SINGLE.search(sentence.text) and (
+                self._states_pattern(event.mentions)  # "fever 20-30 h after 5 consecutive doses"
+                or cues.RECURRING.search(self._without_dosing(sentence, event.mentions))):
             episode.recurrent = True
         for m in event.mentions:
             if m.label == FEVER and m.value and m.value.get("temp_c") and m.is_asserted:

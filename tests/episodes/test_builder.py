@@ -156,3 +156,16 @@ def test_because_the_crs_recurred_we_added_premedication(extractor) -> None:  # 
     (patient,) = _patients(extractor, text)
     assert "dexamethasone" in patient.treatments
     assert patient.hours_post_dose == [36, 36]
+
+
+def test_a_terse_abstract_sentence_is_read_clause_by_clause(extractor) -> None:  # type: ignore[no-untyped-def]
+    # the initial CRS and the late fevers of one patient packed in one sentence, split at semicolons
+    text = ("Results: Pt1 (72M, IgG-k MM, linvoseltamab): G1 CRS D+2 after the 5 mg SUD; from wk 14 (200 mg "
+            "Q2W) fever 20-30 h after 5 consecutive doses, Tmax 39.0 °C, all G1; BCx neg x5, CXR clear; APAP, "
+            "then TCZ x2 with defervescence <4 h.")
+    (patient,) = _patients(extractor, text)
+    assert patient.first_crs == {"cycle": 1, "day": 2, "grade": 1}
+    assert [e.phase for e in patient.episodes] == ["initial", "late"]
+    assert patient.hours_post_dose == [20, 30]
+    assert "tocilizumab" in patient.treatments
+    assert patient.classification == "probable"
