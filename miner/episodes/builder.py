@@ -130,6 +130,13 @@ _TREATMENT_NOT_GIVEN = re.compile(
 _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|administered|received|"
                                 r"started|start)\b[^.;]{0,25}$", re.IGNORECASE)
 
+# "From cycle 15 we reintroduced prednisolone on the day of injection" (after the late episodes)
+_REINTRODUCED = re.compile(r"(?<!suggest )(?<!would be )(?<!should be )(?<!could be )(?<!consider )"
+                           r"\b(?:re-?introduced|re-?added|reinstated|re-?started)\b", re.IGNORECASE)
+_PROPOSED = re.compile(r"\b(?:suggest\w*|recommend\w*|propos\w*|consider\w*|would|could|should|may|might|"
+                       r"plan\w*|if)\b", re.IGNORECASE)
+# "He remained pyrexial for four days": the same fever as the sentence before
+_CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", re.IGNORECASE)
 _SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|(?:Episode|Event|Admission|Visit)\s+\d)",
@@ -481,6 +488,7 @@ class EpisodeBuilder:
                 record: PatientRecord, timeline: Timeline) -> list[_Event]:
         events: list[_Event] = []
         explained_until = -1
+        explained_at: set[int] = set()  # positions of fever sentences explained by an infection
         explained_dates: set[datetime.date | None] = set()
         for position, sentence in enumerate(sentences):
             mentions = by_sentence[sentence.index]
@@ -505,7 +513,9 @@ class EpisodeBuilder:
             if added and all(sentence.start + added.start() <= m.start < sentence.start + added.end()
                              for m in crs + fever):
                 continue  # "dexamethasone was added because of the recurrent CRS": prevention, not an event
-            if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until):
+            continued = position - 1 in explained_at and _CONTINUES.search(sentence.text)
+            if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until or continued):
+                explained_at.add(position)
                 explained_dates.add(self._event_date(sentence, mentions))
                 if position > explained_until:
                     record.other_fevers.append({
@@ -523,6 +533,7 @@ class EpisodeBuilder:
                         "evidence": [self.sentence_evidence(sentence).to_dict(),
                                      self.sentence_evidence(sentences[blamed]).to_dict()]})
                     explained_until = blamed
+                    explained_at.update(range(position, blamed + 1))
                     explained_dates.add(self._event_date(sentence, mentions))
                     continue
             phase = self._phase(sentence, mentions, events, timeline)
@@ -573,6 +584,11 @@ class EpisodeBuilder:
         reach = 25 if in_note else 5  # a note is one visit: its assessment may come much later
         blamed = self._blamed_in(sentences, position, by_sentence, in_note, reach)
         if blamed is None:
+            return None
+        if self._states_pattern(by_sentence[sentences[position].index]) and \
+                cues.WORKUP_NEGATIVE.search(sentences[blamed].text):
+            # "fever every two weeks, 36-48 h after each injection. ... negative at five episodes;
+            # at the third the SARS-CoV-2 PCR was positive": one infection among CRS episodes
             return None
         for later in range(position + 1, blamed + 1):
             # "... identified two documented infections. However, several febrile episodes lacked
@@ -799,8 +815,12 @@ class EpisodeBuilder:
         """Premedication added because of the episodes is a CRS treatment: "dexamethasone
         8 mg was reintroduced before each injection because of the repeated episodes";
         routine per-protocol premedication is not."""
+        first_late = min((e.start for episode in record.episodes if episode.phase == "late"
+                          for e in episode.evidence[:1]), default=None)
         for sentence in sentences:
-            if not _ADDED_BECAUSE.search(sentence.text):
+            reintroduced = first_late is not None and sentence.start > first_late and \
+                _REINTRODUCED.search(sentence.text) and not _PROPOSED.search(sentence.text)
+            if not _ADDED_BECAUSE.search(sentence.text) and not reintroduced:
                 continue
             for m in by_sentence[sentence.index]:
                 if m.label != TREATMENT or not m.norm or m.is_negated or m.is_hypothetical \
@@ -1081,7 +1101,7 @@ class EpisodeBuilder:
             # the schedule in force when the late episodes began ("weekly, then every two weeks
             # from cycle 3; fevers in April"), else the first one stated
             first_late = min((e.sentence.start for e in events if e.phase == "late"), default=None)
-            in_force = [m for m in dosing if first_late is not None and m.start <= first_late]
+            in_force = [m for m in dosing if first_late is not None and m.start < self._sentence_end(first_late)]
             current = in_force[-1] if in_force else dosing[0]
             record.dosing_interval_days = list(current.value["interval_days"])  # type: ignore[index]
             record.evidence["dosing_interval_days"] = [self.evidence(current.start, current.end)]
@@ -1118,10 +1138,12 @@ class EpisodeBuilder:
                                    [self.evidence(named[0].start, named[0].end)])
                 return
         if dose_linked and dosing:
-            # the most recent dosing schedule stated before the dose-linked fevers
-            schedule = timeline.schedule_before(dose_linked[0].sentence.start)
-            m = next((d for d in dosing if schedule and schedule.evidence
-                      and schedule.evidence.start <= d.start < schedule.evidence.end), dosing[-1])
+            # the dosing schedule in force at the dose-linked fevers: the last one stated before
+            # them or in their own sentence ("From cycle 10, when dosing became four-weekly, she
+            # was pyrexial within 24 hours of every injection")
+            told = dose_linked[0].sentence
+            in_force = [d for d in dosing if d.start < told.end]
+            m = in_force[-1] if in_force else dosing[-1]
             if m.value:
                 self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
                                    [self.evidence(m.start, m.end)])
@@ -1151,6 +1173,9 @@ class EpisodeBuilder:
             if len(listed) >= 2:
                 found.extend(listed)
         return found
+
+    def _sentence_end(self, start: int) -> int:
+        return next((s.end for s in self.sentences if s.start == start), start)
 
     @staticmethod
     def _set_interval(record: PatientRecord, ranges: list[Any], source: str,

@@ -56,7 +56,8 @@ EPISODE_WORDS = re.compile(
 )
 PREMEDICATION = re.compile(
     r"\b(?:pre-?medicat\w*|pre-?treat(?:ed|ment) with|per protocol|standard premed\w*|prior to (?:each |every )?"
-    r"(?:dose|infusion|injection))",
+    r"(?:dose|infusion|injection)|according to (?:the |our )?(?:\w+ )?protocol|"
+    r"prophylactic\w* (?:\w+ ){0,4}before the first)",
     re.IGNORECASE,
 )
 MANAGEMENT = re.compile(

@@ -181,14 +181,6 @@ class Timeline:
     def schedules(self) -> list[DoseEvent]:
         return [e for e in self.events if e.kind in (SCHEDULE, SCHEDULE_CHANGE) and e.interval_days]
 
-    def schedule_before(self, position: int) -> DoseEvent | None:
-        """The dosing schedule stated last before a document offset."""
-        schedules = self.schedules()
-        before = [e for e in schedules if e.evidence and e.evidence.start <= position]
-        if before:
-            return before[-1]
-        return schedules[0] if schedules else None
-
     def to_dict(self) -> dict[str, Any]:
         return {"first_dose_date": self.first_dose_date, "cycle_length_days": self.cycle_length_days,
                 "events": [e.to_dict() for e in self.events]}
