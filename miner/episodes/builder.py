@@ -137,6 +137,9 @@ _PROPOSED = re.compile(r"\b(?:suggest\w*|recommend\w*|propos\w*|consider\w*|woul
                        r"plan\w*|if)\b", re.IGNORECASE)
 # "He remained pyrexial for four days": the same fever as the sentence before
 _CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", re.IGNORECASE)
+_NOT_AN_INFECTION_NAME = frozenset(
+    "but and or of no any that the a an for with to from whether exclude excluded excluding than as was "
+    "were is are be been had has have if not nor ongoing suspected possible presumed".split())
 _SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|(?:Episode|Event|Admission|Visit)\s+\d)",
@@ -1129,6 +1132,9 @@ class EpisodeBuilder:
             cues.DOSE_LINKED.search(e.sentence.text) or any(
                 m.label == TIMING and m.value and m.value.get("kind") == "post_dose" and m.value.get("periodic")
                 for m in e.mentions))]
+        late_episodes = [e for e in record.episodes if e.phase == "late" and not e.summary]
+        if not any(e.recurrent for e in late_episodes) and len(late_episodes) < 2:
+            dose_linked = []  # one late fever after a Q2W dose has no recurrence interval
         for event in dose_linked:
             # "after each of 4 Q4W doses": the schedule the fevers follow is named with them
             named = [a for m in event.mentions if m.label == TIMING and m.value and m.value.get("kind") == "post_dose"
@@ -1230,7 +1236,8 @@ class EpisodeBuilder:
         about_late = self._late_workup_filter(record, by_sentence)
         for sentence in sentences:
             mentions = by_sentence[sentence.index]
-            workups = [m for m in mentions if m.label == INFECTION_WORKUP]
+            # "... if the next episode is culture-negative": a planned test reports nothing
+            workups = [m for m in mentions if m.label == INFECTION_WORKUP and not m.is_hypothetical]
             if drug_start is not None and sentence.end < drug_start:
                 continue
             infections = [m for m in mentions if self._documents_infection(m, workups)]
@@ -1312,7 +1319,9 @@ class EpisodeBuilder:
                for w in workups):
             return False  # "COVID-19 PCR": the name of a test (but not "pneumonia (CXR ...")
         if m.norm == "infection":
-            if not re.search(r"\w+\s+infections?$", self.text[max(0, m.start - 30) : m.end]):
+            # "SARS-CoV-2 infection", "bloodstream infection"; not "but infection has not been excluded"
+            before = re.search(r"([\w-]+)\s+infections?$", self.text[max(0, m.start - 30) : m.end])
+            if not before or before.group(1).lower() in _NOT_AN_INFECTION_NAME:
                 return False
         elif m.is_historical:
             return False

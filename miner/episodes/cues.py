@@ -12,7 +12,8 @@ import re
 INITIAL_PHASE = re.compile(
     r"\b(?:step[- ]?up|priming|first (?:full |treatment )?dose|initial dos|post[- ]first|"
     r"after the first|(?:cycle|C)\s?1\b|C1\s?D\d|ramp[- ]?up|dose escalation|first cycle|"
-    r"first week|initial phase|lead[- ]in|(?:the )?first (?:infusion|injection|administration))",
+    r"first week|initial phase|lead[- ]in|(?:the )?first (?:infusion|injection|administration)|"
+    r"early(?:[- ]onset)? CRS|early,? (?:cell[- ]expansion|expansion)[- ]phase)",
     re.IGNORECASE,
 )
 LATE_PHASE = re.compile(
@@ -116,7 +117,7 @@ NOT_AN_EPISODE = re.compile(
     r"\s*(?:\)\s*)?(?:(?:/|&|and|or)\s*(?:ICANS|neurotoxicity|neurologic(?:al)? toxicity)\s*)?"
     r"(?:action plan|reviewed|discussed|counsel\w*|plan|education|teaching|risk|monitoring|protocol|guidelines?|"
     r"card|wallet card|precautions|prophylaxis|management (?:plan|algorithm|guidelines?)|"
-    r"criteria|grading (?:system|scale|criteria)|score|scale|order set|kit|pathway|"
+    r"criteria|grading (?:system|scale|criteria)|score|scale|order set|kit|pathway|algorithms?|"
     r"mitigation|prevention)\b",
     re.IGNORECASE,
 )
