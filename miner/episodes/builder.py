@@ -43,6 +43,7 @@ from miner.episodes.timeline import (
     parse_date as parse_iso,
 )
 from miner.grading import derive_from_text, grade_disagreement
+from miner.grading.findings import vitals_reported
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
 from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
@@ -101,7 +102,8 @@ _DOSE_DATE_TRAIL = re.compile(
     re.IGNORECASE)
 _PAST_SECTIONS = frozenset({"past_medical_history"})  # past history gives historical mentions only
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
-_NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b",
+_NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b|"
+                         r"\b(?:each|every|his|her|the)\s+(?:treatment|cycle)\b",
                          re.IGNORECASE)
 _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|recovered|improved|"
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
@@ -859,13 +861,18 @@ class EpisodeBuilder:
         derived = derive_from_text(text, fever=fever, anticytokine_given=anticytokine)
         episode.derived_grade = derived.grade
         episode.derived_reasons = list(derived.reasons)
+        if derived.grade == 1 and not vitals_reported(text):
+            # a temperature alone does not show that blood pressure and oxygen were normal:
+            # no grade (the annotation guidelines, as in the seed's gold)
+            episode.derived_grade = None
+            episode.derived_reasons.append("blood pressure and oxygenation are not reported -> no grade")
         if episode.grade is not None:
             episode.stated_grade = episode.grade
             episode.grade_scale = episode.grade_scale or "unstated"
             if episode.grade_scale in ("ASTCT", "unstated"):
                 episode.grade_disagreement = grade_disagreement(episode.grade, derived.grade)
-        elif derived.grade is not None:
-            episode.grade = derived.grade
+        elif episode.derived_grade is not None:
+            episode.grade = episode.derived_grade
             episode.grade_source = "derived"
             episode.grade_scale = "ASTCT"
 

@@ -418,6 +418,35 @@ _BP_DROP = re.compile(
 )
 
 
+_VITALS_WORDS = re.compile(
+    r"\b(?:normotensive|normoxi[ac]\w*|(?:haemo|hemo)dynamic\w*\s+(?:normal|stable|stability)|"
+    r"(?:haemo|hemo)dynamically\s+stable|(?:normal|stable|unremarkable)\s+(?:vital\s+signs|vitals|observations|obs|"
+    r"blood\s+pressures?|BP|saturations?|sats|oxygen\s+saturations?|haemodynamics|hemodynamics)|"
+    r"(?:vital\s+signs|vitals|observations|haemodynamics|hemodynamics)\s+(?:were\s+|was\s+)?(?:normal|stable|"
+    r"unremarkable)|(?:without|no)\s+(?:hypotension|hypoxi\w*|desaturation|oxygen\s+requirement))\b",
+    re.IGNORECASE)
+
+
+# "home BP and pulse oximetry normal", "oxygenation was fine"
+_VITALS_NORMAL = re.compile(r"\b(?:BP|blood\s+pressures?|pulse\s+oximetry|oximetry|saturations?|sats|SpO2|"
+                            r"oxygenation)\b[^.;]{0,30}?\b(?:normal|stable|unremarkable|fine)\b", re.IGNORECASE)
+_MMHG = re.compile(r"(?<![\d.])\d{2,3}\s*/\s*\d{2,3}\s*mm\s?Hg\b", re.IGNORECASE)
+
+
+def vitals_reported(text: str) -> bool:
+    """Whether the text says anything of blood pressure or oxygenation: a reading ("BP 118/72",
+    "SpO2 97%", "88/50"), or words ("normotensive", "haemodynamics normal", "on room air",
+    "without hypotension"). The annotation guidelines leave a fever's grade null when it does
+    not: a temperature alone does not show that hypotension and hypoxia were absent.
+
+    >>> vitals_reported("T 38.5, BP 118/72, sats 97%"), vitals_reported("fever of 38.6 °C, rigors")
+    (True, False)
+    """
+    readings = (_BP_PAIR, _MMHG, _SYSTOLIC, _MAP, _SATURATION, _VITALS_WORDS, _VITALS_NORMAL)
+    return any(pattern.search(text) for pattern in readings) or bool(
+        re.search(r"\broom\s+air\b|(?-i:\bRA\b)", text, re.IGNORECASE))
+
+
 def _decade_top(value: int, decade: str | None) -> int:
     """"80s" spans 80-89: read the top of the range so as not to overstate hypotension."""
     return value + 9 if decade else value

@@ -388,7 +388,7 @@ _SOON_AFTER = (
 )
 _AFTER_EACH = (
     r"\b(?P<conn>after|following|with|post|followed|follows|follow)[\s-]+"
-    rf"(?P<amods>(?:[\w./%-]+\s+){{0,2}}?){_DOSE_NOUN}"
+    rf"(?P<amods>(?:[\w./%-]+\s+){{0,2}}?)(?:{_DOSE_NOUN}|(?P<noun2>treatments?|cycles?|sessions?)\b)"
 )
 
 
@@ -512,6 +512,13 @@ def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
     mods = match.group("amods") or ""
     if _NUMBERISH.match(mods) or _INIT_WORDS.search(mods):
         return None  # "after two doses" is a count; "after starting dosing" is initiation
+    if match.group("noun2"):
+        # "after every treatment", "after each cycle": only with each/every ("after 6 cycles" is a count)
+        if not set(mods.lower().split()) & _EACH_WORDS:
+            return None
+        return make_value(KIND_POST_DOSE, match, ctx, anchor=ANCHOR_EACH_DOSE,
+                          anchor_text=ctx.text[match.start("amods"):match.end("noun2")], periodic=True,
+                          qualifier="after")
     anchor, anchor_text = _phrase_anchor(match, ctx)
     if anchor != ANCHOR_EACH_DOSE:
         return None  # "after the infusion" alone says nothing about timing

@@ -59,3 +59,18 @@ def test_fever_is_not_required_after_tocilizumab(extractor) -> None:  # type: ig
     (initial,) = patient.episodes
     assert initial.derived_grade == 3
     assert patient.first_crs == {"cycle": 1, "day": 2, "grade": 3}
+
+
+def test_a_temperature_alone_gives_no_derived_grade(extractor) -> None:  # type: ignore[no-untyped-def]
+    # the annotation guidelines: fever with nothing said of blood pressure or oxygen has no grade
+    from miner.extract import Extractor  # noqa: F401
+    from miner.ingest.document import Page, SourceDocument
+
+    def grade_of(text: str) -> int | None:
+        document = SourceDocument("inline", "inline.txt", text, [Page(1, 0, len(text))])
+        (patient,) = extractor.extract(document).patients
+        return patient.max_grade
+
+    base = "A 63-year-old man on tebentafusp had fever of 38.6 °C the day after every weekly infusion"
+    assert grade_of(base + ", treated at home with paracetamol.") is None
+    assert grade_of(base + "; blood pressure 124/76 mmHg and SpO2 97% on room air.") == 1

@@ -26,6 +26,7 @@ from miner.grading.findings import (
     VASOPRESSOR,
     Finding,
     find_findings,
+    vitals_reported,
 )
 
 
@@ -227,3 +228,18 @@ def test_findings_are_hashable_and_frozen() -> None:
     assert finding in {finding}
     with pytest.raises(AttributeError):
         finding.kind = "fever"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("text", "reported"), [
+    ("T 38.3, blood pressure 126/78 mmHg, SpO2 98% in room air", True),
+    ("temperature 38.5, BP 118/72, sats 97%", True),
+    ("38.4 °C, haemodynamics normal", True),
+    ("fever 38.9 °C, normotensive", True),
+    ("Tmax 38.9, normal vital signs", True),
+    ("home BP and pulse oximetry normal", True),
+    ("pressure 92/60 mmHg", True),
+    ("fever of 38.6 °C with rigors", False),
+    ("he runs a fever after every treatment", False),
+])
+def test_vitals_reported(text: str, reported: bool) -> None:
+    assert vitals_reported(text) is reported
