@@ -142,6 +142,7 @@ _CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", 
 _NOT_AN_INFECTION_NAME = frozenset(
     "but and or of no any that the a an for with to from whether exclude excluded excluding than as was "
     "were is are be been had has have if not nor ongoing suspected possible presumed".split())
+_DOSE_AFTER_CYCLE_DAY = re.compile(r"\s+(?:dose|infusion|injection|administration)\b", re.IGNORECASE)
 _SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|(?:Episode|Event|Admission|Visit)\s+\d)",
@@ -907,14 +908,14 @@ class EpisodeBuilder:
         return any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
                    for m in mentions)
 
-    @staticmethod
-    def _onset_position(mentions: list[Mention]) -> tuple[Any, ...] | None:
+    def _onset_position(self, mentions: list[Mention]) -> tuple[Any, ...] | None:
         """Where a late event sits when its sentence names one dose or one day: a full
         date, or a cycle-day past cycle 1; None for a pattern ("after each dose")."""
         if any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
                for m in mentions):
             return None  # "the day after each of the four weekly injections (C3D1, C3D8, ...)"
         dose_date: tuple[Any, ...] | None = None
+        self_text = self.text
         for m in mentions:
             if m.label != TIMING or not m.value or m.value.get("periodic"):
                 continue
@@ -927,10 +928,17 @@ class EpisodeBuilder:
                 return ("date", value["date"])
             if value.get("kind") == "cycle_day" and value.get("cycle") and value["cycle"] >= 2 \
                     and value.get("day"):
+                if _DOSE_AFTER_CYCLE_DAY.match(self_text, m.end) and any(
+                        later.label == TIMING and later.start > m.end and (later.value or {}).get("kind") == "cycle_day"
+                        and (later.value or {}).get("day") for later in mentions):
+                    continue  # "followed the C4D1 dose: on C4D2 he ...": the episode is on C4D2
                 return ("cycle_day", value["cycle"], value["day"])
             # "30 hours after his C3D1 dose": the dose is named inside the expression
             anchor = _CYCLE_DAY.search(value.get("anchor_text") or "")
             if value.get("kind") == "post_dose" and anchor and int(anchor.group(1)) >= 2:
+                if any(later.label == TIMING and later.start >= m.end and (later.value or {}).get("kind") == "cycle_day"
+                       and (later.value or {}).get("day") for later in mentions):
+                    continue  # "After the C5D1 dose a fourth episode occurred on C5D2"
                 return ("cycle_day", int(anchor.group(1)), int(anchor.group(2)))
         return dose_date
 

@@ -369,7 +369,9 @@ def _build_cycle_word(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 
 # =========================================================================== after a dose
 
-_POST_DOSE_AMOUNT = rf"\s*,?\s*{_DOSE_TAIL}"
+# "about 10 hours after it": the dose the sentence has just named (the builder checks that)
+_PRONOUN_TAIL = r"(?:after|following)\s+(?P<pron>it|this|that)(?=\s*[,;.)]|\s*$)"
+_POST_DOSE_AMOUNT = rf"\s*,?\s*(?:{_DOSE_TAIL}|{_PRONOUN_TAIL})"
 _POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
 _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
 _DAY_AFTER_DOSE = (rf"\bthe\s+(?:(?:next|following)\s+)?(?:day|morning)\s+(?:after|following)\s+"
@@ -379,7 +381,7 @@ _NEXT_DAY = r"\b(?:next|following|subsequent)\s+(?:day|morning)\b"
 # onset on the day of the dose, tied to it, but no hours are stated
 _SAME_DAY = (
     r"\b(?:the\s+)?(?:(?:evening|night|afternoon)\s+of|same\s+(?:day|evening|night)\s+as)\s+"
-    rf"(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}(?:\s+days?)?"
+    rf"(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}(?:\s+days?)?"
 )
 _OVERNIGHT = rf"\bovernight\s+(?:after|following|post)[\s-]*(?P<amods>(?:[\w./%-]+\s+){{0,3}}?){_DOSE_NOUN}"
 _SOON_AFTER = (
@@ -405,6 +407,11 @@ def _build_post_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
     window = (match.group("sep") or "").strip().lower() in {"-", "–", "—", "to"}
     if amount.prefix.qualifier in {"up to", "for"} or (amount.prefix.qualifier == "within" and not window):
         hours = (0.0, hours[1])
+    if match.group("pron"):
+        if amount.unit not in _SHORT_UNITS and amount.unit != "day":
+            return None
+        return make_value(KIND_POST_DOSE, match, ctx, start=amount.prefix.start, hours=hours, **amount.durations(),
+                          unit=amount.unit, approximate=amount.prefix.approximate, qualifier="after")
     fields = _dose_tail_fields(match, ctx)
     periodic = fields["anchor"] == ANCHOR_EACH_DOSE or bool(_looks_back(ctx, amount.prefix.start, _HABITUAL_BEFORE))
     return make_value(

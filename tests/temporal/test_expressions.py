@@ -128,6 +128,8 @@ CASES: list[tuple[Any, ...]] = [
     ("sixteen hours after the start", PD, {"hours": (16, 16), "anchor": "dose"}),
     ("+28 h", PD, {"hours": (28, 28), "anchor": "dose"}),
     ("within 6-10 h of the dose", PD, {"hours": (6, 10), "qualifier": "within"}),
+    ("about 10 hours after it,", PD, {"hours": (10, 10), "anchor": None, "approximate": True}),
+    ("on the evening of the first 1 mg dose", PD, {"anchor": "first_dose", "qualifier": "same day"}),
     ("the following morning after the C3, C4 and C5 infusions", PD, {"hours": (24, 24), "anchor": "each_dose"}),
     ("+6h", PD, {"hours": (6, 6)}),
     # halves, "a day or two", mornings after and evenings of a dose
