@@ -103,7 +103,8 @@ _DOSE_DATE_TRAIL = re.compile(
 _PAST_SECTIONS = frozenset({"past_medical_history"})  # past history gives historical mentions only
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
 _NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b|"
-                         r"\b(?:each|every|his|her|the)\s+(?:treatment|cycle)\b",
+                         r"\b(?:each|every|his|her|the)\s+(?:treatment|cycle)\b|"
+                         r"\b(?:cycle|block|course|infusion)\s*\d*\s+(?:was\s+)?(?:began|begun|started|restarted)\b",
                          re.IGNORECASE)
 _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|recovered|improved|"
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
