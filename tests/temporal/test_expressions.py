@@ -741,3 +741,17 @@ def test_days_of_the_month_take_the_month_of_the_last_full_date() -> None:
     assert dates == [("3 March 2025", "2025-03-03"), ("the 4th", "2025-03-04"), ("the 17th", "2025-03-17"),
                      ("the 18th", "2025-03-18"), ("the 2nd", "2025-04-02")]  # "the 2nd dose" is not a date
     assert [v.date for v in find_time_expressions_in_narrative("Fever on the 4th.") if v.kind == DT] == []
+
+
+@pytest.mark.parametrize(("text", "dates"), [
+    ("fever on the 4th and 18th of March 2025", ("2025-03-04", "2025-03-18")),
+    ("doses on 4, 11 and 18 March 2025", ("2025-03-04", "2025-03-11", "2025-03-18")),
+    ("fevers on March 4 and 18, 2025", ("2025-03-04", "2025-03-18")),
+])
+def test_days_sharing_a_month(text: str, dates: tuple[str, ...]) -> None:
+    lists = [v for v in find_time_expressions(text) if v.kind == DL]
+    assert [v.dates for v in lists] == [dates]
+
+
+def test_grades_before_a_date_are_not_days() -> None:
+    assert not [v for v in find_time_expressions("grade 1 and 2 March 2025") if v.kind == DL]
