@@ -10,12 +10,12 @@ from spacy.tokens import Doc
 
 import miner.pipeline.abbreviations  # noqa: F401  (registers factories)
 import miner.pipeline.concepts  # noqa: F401
+import miner.pipeline.context  # noqa: F401
 import miner.pipeline.drug_fuzzy  # noqa: F401
 import miner.pipeline.measures  # noqa: F401
 import miner.pipeline.sentences  # noqa: F401
 import miner.pipeline.temporal  # noqa: F401
 from miner.episodes.model import Mention, Sentence
-from miner.pipeline.context import add_context
 from miner.pipeline.extensions import SPAN_KEY, register_extensions
 from miner.pipeline.sections import add_sections, section_policy
 from miner.pipeline.tokenizer import customize_tokenizer
@@ -38,7 +38,7 @@ def build_nlp(day_first: bool = True, sections: bool = True) -> Language:
     nlp.add_pipe("miner_measures")
     nlp.add_pipe("miner_temporal", config={"day_first": day_first})
     nlp.add_pipe("miner_abbreviations")
-    add_context(nlp)
+    nlp.add_pipe("miner_context")
     if sections:
         add_sections(nlp)
     return nlp

@@ -17,6 +17,11 @@ def register_extensions() -> None:
         ("attrs", None),  # the rule's attrs (target, class, ...)
         ("is_misspelled", False),  # fuzzy drug match
         ("asserts_absence", False),  # a term that itself says "absent" (afebrile)
+        ("is_negated", False),  # ConText flags (miner_context)
+        ("is_uncertain", False),
+        ("is_historical", False),
+        ("is_hypothetical", False),
+        ("is_family", False),
     ):
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
