@@ -916,9 +916,11 @@ def _may_hold_expressions(text: str) -> bool:
     return any(word in lowered for word in _TIME_WORDS)
 
 
-def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
+def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
+    """Every rule's regex matches in the text, with the rule's priority. They depend on the
+    text only, so a second reading with other settings reuses them."""
     text = ctx.lowered
-    found: list[tuple[int, int, int, TimeValue]] = []
+    found: list[tuple[int, Rule, re.Match[str]]] = []
     word_starts: list[int] | None = None
     for priority, rule in enumerate(RULES):
         matches: Iterable[re.Match[str] | None]
@@ -934,9 +936,17 @@ def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
             start = match.start()
             if rule.word_start and start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
-            value = rule.build(match, ctx)
-            if value is not None and value.end > value.start:
-                found.append((value.start, value.end, priority, value))
+            found.append((priority, rule, match))
+    return found
+
+
+def _candidates(ctx: MatchContext,
+                matches: list[tuple[int, Rule, re.Match[str]]] | None = None) -> list[tuple[int, int, int, TimeValue]]:
+    found: list[tuple[int, int, int, TimeValue]] = []
+    for priority, rule, match in _matches(ctx) if matches is None else matches:
+        value = rule.build(match, ctx)
+        if value is not None and value.end > value.start:
+            found.append((value.start, value.end, priority, value))
     return found
 
 
@@ -999,7 +1009,11 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
         ['2024-03-04', '2024-05-13']
     """
     settings = settings or TemporalSettings()
-    first = find_time_expressions(text, settings)
+    if not text or not _may_hold_expressions(text):
+        return []
+    ctx = MatchContext.for_text(text, settings)
+    matches = _matches(ctx)  # the regexes run once; the second reading only rebuilds values
+    first = _select(_candidates(ctx, matches))
     if settings.reference_date is not None:
         return first
     years = [(v.start, v.date[:4]) for v in first if v.kind in ("date", "date_list") and v.date]
@@ -1008,7 +1022,8 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
     if not years:
         return first
     reference = datetime.date(int(years[0][1]), 1, 1)
-    second = find_time_expressions(text, replace(settings, reference_date=reference, reference_is_written_date=False))
+    second_ctx = replace(ctx, settings=replace(settings, reference_date=reference, reference_is_written_date=False))
+    second = _select(_candidates(second_ctx, matches))
     known = {(v.start, v.end): v for v in first}
     result: list[TimeValue] = []
     for value in second:
