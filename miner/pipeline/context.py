@@ -39,7 +39,9 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from miner.pipeline.extensions import SPAN_KEY, register_extensions
+from miner.pipeline.pruning import overlaps, prune_overlapping
 from miner.pipeline.rules import RuleError
+from miner.pipeline.sentences import sentence_bounds
 from miner.resources import pattern_files
 
 FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE, PSEUDO = (
@@ -177,12 +179,6 @@ class Modifier:
     scope_end: int
 
 
-def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """medspaCy's overlap test, kept as it is: ``b`` starts or ends inside ``a`` (so a ``b``
-    that strictly contains ``a`` does not overlap it)."""
-    return a[0] <= b[0] < a[1] or a[0] < b[1] <= a[1]
-
-
 def match_steps(steps: Sequence[Step], tokens: Sequence[Sequence[int]], start: int) -> list[int]:
     """Every end (exclusive) of a match of ``steps`` starting at token ``start``, ascending.
 
@@ -218,36 +214,6 @@ def match_steps(steps: Sequence[Step], tokens: Sequence[Sequence[int]], start: i
         if final in states:
             ends.append(position)
     return ends
-
-
-def prune_overlapping(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """medspaCy's pruning of ``(rule, start, end)`` matches, "longest" strategy, kept as it is:
-    sort by position, keep the longer of each overlapping neighbour pair (the first when equal),
-    repeat until nothing changes."""
-    while matches:
-        remaining = sorted(matches, key=lambda m: (m[1], m[2]))
-        pruned = []
-        current = remaining[0]
-        index = 1
-        while True:
-            if index == len(remaining):
-                pruned.append(current)
-                break
-            following = remaining[index]
-            index += 1
-            if overlaps((current[1], current[2]), (following[1], following[2])):
-                pruned.append(max(current, following, key=lambda m: m[2] - m[1]))
-                if index == len(remaining):
-                    break
-                current = remaining[index]
-                index += 1
-            else:
-                pruned.append(current)
-                current = following
-        if len(pruned) == len(matches):
-            return pruned
-        matches = pruned
-    return matches
 
 
 def scope_of(rule: ContextRule, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
@@ -303,18 +269,6 @@ def modifies(modifier: Modifier, start: int, end: int) -> bool:
     if modifier.rule.direction in (TERMINATE, PSEUDO):
         return False
     return overlaps((modifier.scope_start, modifier.scope_end), (start, end))
-
-
-def sentence_bounds(sent_starts: Any) -> tuple[Any, Any, Any]:
-    """``(sentence of each token, start of each sentence, end of each sentence)`` from a
-    SENT_START array; the first token always starts a sentence, as spaCy's ``Span.sent`` reads it."""
-    is_start = numpy.asarray(sent_starts) == 1
-    if len(is_start):
-        is_start[0] = True
-    sentence_of = numpy.cumsum(is_start) - 1
-    starts = numpy.flatnonzero(is_start)
-    ends = numpy.append(starts[1:], len(is_start))
-    return sentence_of, starts, ends
 
 
 class ContextMatcher:

@@ -37,3 +37,18 @@ def add_span(doc: Doc, span: Span | None) -> Span | None:
         doc.spans[SPAN_KEY] = []
     doc.spans[SPAN_KEY].append(span)
     return span
+
+
+_TEXT_KEY = "miner.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, joined once and kept in ``doc.user_data``: ``Doc.text`` joins every
+    token on each access (about 1 ms for a 3,800-token case report, read by several components).
+    A kept text of another length (a Doc built from others) is joined again."""
+    text = doc.user_data.get(_TEXT_KEY)
+    length = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
+    if not isinstance(text, str) or len(text) != length:
+        text = doc.text
+        doc.user_data[_TEXT_KEY] = text
+    return text

@@ -18,9 +18,9 @@ from miner.pipeline.context import (
     limit_scopes,
     load_context_rules,
     match_steps,
-    prune_overlapping,
     scope_of,
 )
+from miner.pipeline.pruning import prune_overlapping
 from miner.pipeline.rules import RuleError
 
 FLAGS = ("is_negated", "is_uncertain", "is_historical", "is_hypothetical", "is_family")
