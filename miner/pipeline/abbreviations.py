@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from miner.labels import CRS
-from miner.pipeline.extensions import SPAN_KEY
+from miner.pipeline.extensions import SPAN_KEY, doc_text
 
 _MAX_INSIDE = 8  # scispaCy ignores parentheses holding more than 8 tokens
 
@@ -79,7 +79,7 @@ class CrsAbbreviationFilter:
         if spans is None:
             return doc
         bare = [s for s in spans if s.label_ == CRS and (s._.attrs or {}).get("abbreviation")]
-        if not bare or "(" not in doc.text:
+        if not bare or "(" not in doc_text(doc):
             return doc
         long_forms = defined_long_forms(doc, CRS)
         if long_forms and not any("cytokine" in form for form in long_forms):

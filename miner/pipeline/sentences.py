@@ -35,8 +35,8 @@ class SentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
             return doc
-        starts = [False] * len(doc)  # set in one call at the end: each token-by-token set re-checks the Doc
-        starts[0] = True
+        starts = numpy.full(len(doc), -1, dtype="int64")  # 1 starts a sentence, -1 does not
+        starts[0] = 1
         text = doc_text(doc)
         line_start = 0
         for i in _candidates(doc, text):
@@ -70,10 +70,11 @@ class SentenceSplitter:
                 elif last.text.endswith(".") and len(last.text) > 1 and token.is_title:
                     start = last.lower_.rstrip(".") not in _NO_BREAK and not last.like_num and not (
                         len(last.text) == 2 and last.text[0].isupper())  # "J. Smith"
-            starts[i] = start
-        # spaCy reads the array as uint64: -1 (not a start) must be cast, not written as int32
-        values = numpy.array([[1 if s else -1] for s in starts], dtype="int64").astype("uint64")
-        doc.from_array([SENT_START], values)  # type: ignore[arg-type]
+            if start:
+                starts[i] = 1
+        # set in one call: each token-by-token set re-checks the Doc. spaCy reads the array as
+        # uint64: -1 (not a start) must be cast, not written as int32
+        doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))  # type: ignore[arg-type]
         return doc
 
 
