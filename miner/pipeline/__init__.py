@@ -20,7 +20,7 @@ import miner.pipeline.sections  # noqa: F401
 import miner.pipeline.sentences  # noqa: F401
 import miner.pipeline.temporal  # noqa: F401
 from miner.episodes.model import Mention, Sentence
-from miner.pipeline.extensions import SPAN_KEY, doc_text, register_extensions
+from miner.pipeline.extensions import SPAN_KEY, doc_text, register_extensions, span_extension_values
 from miner.pipeline.sections import Section, section_policy
 from miner.pipeline.sentences import sentence_bounds
 from miner.pipeline.tokenizer import customize_tokenizer
@@ -87,6 +87,10 @@ def _section_scopes(doc: Doc, sections: list[Section]) -> dict[str | None, list[
     return scopes
 
 
+_MENTION_EXTENSIONS = ("norm", "value", "attrs", "rule_id", "is_negated", "asserts_absence", "is_hypothetical",
+                       "is_historical", "is_family", "is_uncertain", "is_misspelled")
+
+
 def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
     """The Doc's mentions as plain objects sorted by position, offsets shifted by ``offset``."""
     spans = doc.spans.get(SPAN_KEY, [])
@@ -96,6 +100,7 @@ def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
     sections: list[Section] = doc._.sections if Doc.has_extension("sections") and doc._.sections else []
     scopes = _section_scopes(doc, sections)
     section_starts = [s.title_start for s in sections]  # contiguous: each runs to the next
+    text = doc_text(doc)
     mentions = []
     for span in spans:
         section = None
@@ -107,25 +112,25 @@ def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
             policy = "keep"  # past the list: "Allergies: NKDA" does not swallow the rest of the note
         if policy == "ignore":
             continue  # "Medications: tocilizumab 8 mg/kg PRN", "Family history: CRS in her brother"
-        ext = span._  # one Underscore for all the reads below
-        value, attrs = ext.value, ext.attrs
+        (norm, value, attrs, rule_id, is_negated, asserts_absence, is_hypothetical, is_historical, is_family,
+         is_uncertain, is_misspelled) = span_extension_values(span, _MENTION_EXTENSIONS)
         mentions.append(
             Mention(
                 label=span.label_,
-                text=span.text,
+                text=text[span.start_char:span.end_char],  # span.text, without joining its tokens
                 start=span.start_char + offset,
                 end=span.end_char + offset,
-                norm=ext.norm,
+                norm=norm,
                 value=dict(value) if value else None,
                 attrs=dict(attrs) if attrs else {},
-                rule_id=ext.rule_id or "",
+                rule_id=rule_id or "",
                 sentence=sentence_of[span.start],
-                is_negated=bool(ext.is_negated) or bool(ext.asserts_absence),
-                is_hypothetical=bool(ext.is_hypothetical),
-                is_historical=bool(ext.is_historical) or policy == "historical",
-                is_family=bool(ext.is_family),
-                is_uncertain=bool(ext.is_uncertain),
-                is_misspelled=bool(ext.is_misspelled),
+                is_negated=bool(is_negated) or bool(asserts_absence),
+                is_hypothetical=bool(is_hypothetical),
+                is_historical=bool(is_historical) or policy == "historical",
+                is_family=bool(is_family),
+                is_uncertain=bool(is_uncertain),
+                is_misspelled=bool(is_misspelled),
                 section=section,
             )
         )

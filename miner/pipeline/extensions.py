@@ -3,7 +3,10 @@
 # factory signatures with pydantic.v1, which cannot resolve string annotations.
 
 
+from typing import Any
+
 from spacy.tokens import Doc, Span
+from spacy.tokens.underscore import Underscore
 
 SPAN_KEY = "miner"  # doc.spans[SPAN_KEY] holds every mention; overlaps are allowed
 
@@ -52,3 +55,19 @@ def doc_text(doc: Doc) -> str:
         text = doc.text
         doc.user_data[_TEXT_KEY] = text
     return text
+
+
+def span_extension_values(span: Span, names: tuple[str, ...]) -> list[Any]:
+    """The values of several plain Span extensions (no getter or method) at once: one
+    Underscore and dictionary reads, where ``span._.name`` builds an Underscore and resolves
+    the name each time (about 2.5 µs a read; doc_mentions reads eleven per mention)."""
+    underscore = span._
+    user_data: dict[Any, Any] = span.doc.user_data
+    values = []
+    for name in names:
+        default, method, getter, _ = Underscore.span_extensions[name]
+        if method is not None or getter is not None:
+            values.append(getattr(underscore, name))
+        else:
+            values.append(user_data.get(underscore._get_key(name), default))
+    return values
