@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from miner.gates import Gate, fold
 from miner.temporal.dates import DATE_RULES
 from miner.temporal.matching import (
     MatchContext,
@@ -916,13 +917,19 @@ def _may_hold_expressions(text: str) -> bool:
     return any(word in lowered for word in _TIME_WORDS)
 
 
+_GATES = tuple(Gate.of(rule.pattern) for rule in RULES)
+
+
 def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
     """Every rule's regex matches in the text, with the rule's priority. They depend on the
     text only, so a second reading with other settings reuses them."""
     text = ctx.lowered
+    folded = fold(text)
     found: list[tuple[int, Rule, re.Match[str]]] = []
     word_starts: list[int] | None = None
     for priority, rule in enumerate(RULES):
+        if not _GATES[priority].admits(folded):
+            continue  # the words every match of the rule holds are not in the text
         matches: Iterable[re.Match[str] | None]
         if rule.at_number_words:
             if word_starts is None:

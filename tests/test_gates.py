@@ -1,0 +1,52 @@
+"""Regex gates: a regex is skipped only for texts it cannot match."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from miner.gates import Gate, fold, required_words
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "words"),
+    [
+        (r"\bhypotens(?:ion|ive)\b|\blow\s+(?:blood\s+pressures?|BP)\b", re.I, {"hypotensi", "low"}),
+        (r"\bnor[-\s]?epinephrine\b", re.I, {"epinephrine"}),
+        (r"(?:every|per)\s+(?P<n>\d+)\s+d\b", 0, {"every", "per"}),
+        (r"\b(?-i:CPAP)\b", re.I, {"cpap"}),
+        (r"(?:q\d+h)+", 0, {"q"}),  # repeated at least once
+        (r"\d+\s*(?:h|hours?)?", 0, None),  # a number alone: no word is required
+        (r"(?:fever)?\s*\d+", 0, None),  # an optional word is not required
+        (r"fever|\d+", 0, None),  # one branch requires nothing
+    ],
+)
+def test_required_words(pattern: str, flags: int, words: set[str] | None) -> None:
+    assert required_words(pattern, flags) == (None if words is None else frozenset(words))
+
+
+def test_case_insensitive_equivalents_are_folded() -> None:
+    # Python's re.IGNORECASE takes "ſ" for "s" and "ı" for "i": the gate must too
+    pattern = re.compile(r"\bsepsis\b|\bhypotension\b", re.I)
+    for text in ("SEPſIS", "hypotensıon", "HYPOTENSİON"):
+        assert pattern.search(text) and Gate.of(pattern).admits(fold(text))
+    assert not Gate.of(pattern).admits(fold("afebrile, normotensive"))
+
+
+_WORDS = ["fever", "FEVER", "low", "blood", "pressure", "BP", "every", "3", "days", "ſ", "ı", "İ", "-", " ", "\n"]
+_PATTERNS = [
+    re.compile(r"\bfevers?\b(?![-\s]free)|\blow\s+(?:blood\s+pressures?|BP)\b", re.I),
+    re.compile(r"every\s+(?P<n>\d+)\s+days?"),
+    re.compile(r"\bpre(?:ssure)+\b|\bbp\b", re.I),
+]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(_WORDS), max_size=12), st.sampled_from(_PATTERNS))
+def test_a_gate_never_refuses_a_text_its_regex_matches(parts: list[str], pattern: re.Pattern[str]) -> None:
+    text = "".join(parts)
+    if pattern.search(text):
+        assert Gate.of(pattern).admits(fold(text))
