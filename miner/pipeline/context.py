@@ -186,6 +186,13 @@ def match_steps(steps: Sequence[Step], tokens: Sequence[Sequence[int]], start: i
     does: "concerned about" and "concerned" both match a pattern whose second token is optional.
     """
     final = len(steps)
+    if not any(step.optional for step in steps):  # a fixed sequence (most rules): compare in turn
+        if start + final > len(tokens[0]):
+            return []
+        for offset, step in enumerate(steps):
+            if tokens[step.attr][start + offset] not in step.values:
+                return []
+        return [start + final]
 
     def closure(states: set[int]) -> set[int]:
         todo = list(states)
