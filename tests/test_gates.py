@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miner.gates import Gate, fold, required_words
+from miner.gates import Gate, finditer_at, fold, required_words, start_finder
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,35 @@ def test_a_gate_never_refuses_a_text_its_regex_matches(parts: list[str], pattern
     text = "".join(parts)
     if pattern.search(text):
         assert Gate.of(pattern).admits(fold(text))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "finder"),
+    [
+        (r"(?<![\w.])(?P<day>[0-3]?\d)\s+may", r"[\d](?<!\w[\d])"),
+        (r"(?<![\w./-])(?P<year>(?:19|20)\d\d)", r"[\d](?<!\w[\d])"),
+        (r"(?<![\w./-])q\.?\s?(?P<n>\d{1,2})", r"[q](?<!\w[q])"),
+        (r"(?<![.])\d+", None),  # the lookbehind lets a letter come before
+        (r"\d+\s*h", None),  # no lookbehind: the engine already skips to digits
+        (r"(?<![\w.])(?:\d+|jan|feb|mar)", None),  # too many first letters
+        (r"(?<![\w.])\d*", None),  # can match nothing
+    ],
+)
+def test_start_finder(pattern: str, finder: str | None) -> None:
+    found = start_finder(re.compile(pattern))
+    assert (found.pattern if found else None) == finder
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["12", "3", "2024", "q2w", "c3", "ac3", "x", " ", "-", "/", ".", "may", "٣"]),
+                max_size=14))
+def test_matches_tried_at_candidate_starts_are_finditers(parts: list[str]) -> None:
+    text = "".join(parts)
+    for source in (r"(?<![\w./-])(?P<p1>\d{1,4})(?P<sep>[/.-])(?P<p2>\d{1,4})",
+                   r"(?<![\w.])(?P<day>[0-3]?\d)\s*may", r"(?<![\w/.-])c(?P<c>\d{1,2})",
+                   r"(?<![\w./-])q\.?\s?(?P<n>\d{1,2})?\s?w"):
+        pattern = re.compile(source)
+        finder = start_finder(pattern)
+        assert finder is not None
+        starts = [m.start() for m in finder.finditer(text)]
+        assert [m.span() for m in finditer_at(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]

@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from miner.gates import Gate, fold
+from miner.gates import Gate, candidate_starts, finditer_at, fold, start_finder
 from miner.temporal.dates import DATE_RULES
 from miner.temporal.matching import (
     MatchContext,
@@ -918,6 +918,7 @@ def _may_hold_expressions(text: str) -> bool:
 
 
 _GATES = tuple(Gate.of(rule.pattern) for rule in RULES)
+_STARTS = tuple(start_finder(rule.pattern) for rule in RULES)  # "24 h", "13/05", "2024", "q2w"
 
 
 def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
@@ -927,6 +928,7 @@ def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
     folded = fold(text)
     found: list[tuple[int, Rule, re.Match[str]]] = []
     word_starts: list[int] | None = None
+    starts: dict[str, list[int] | None] = {}  # candidate starts by finder, shared by rules
     for priority, rule in enumerate(RULES):
         if not _GATES[priority].admits(folded):
             continue  # the words every match of the rule holds are not in the text
@@ -936,7 +938,14 @@ def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
                 word_starts = [m.start() for m in _NUMBER_WORD_START.finditer(text)]
             matches = (rule.pattern.match(text, position) for position in word_starts)
         else:
-            matches = rule.pattern.finditer(text)
+            finder = _STARTS[priority]
+            if finder is not None and finder.pattern not in starts:
+                starts[finder.pattern] = candidate_starts(finder, text)
+            candidates = starts[finder.pattern] if finder is not None else None
+            if candidates is not None:  # tried only where a match can start: the same matches
+                matches = finditer_at(rule.pattern, text, candidates)
+            else:
+                matches = rule.pattern.finditer(text)
         for match in matches:
             if match is None:
                 continue
