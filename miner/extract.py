@@ -147,8 +147,9 @@ class Extractor:
     def analyse(self, document: SourceDocument) -> tuple[list[Sentence], list[Mention]]:
         """Run the pipeline on the document's body text."""
         from miner.pipeline import doc_mentions, doc_sentences
+        from miner.pipeline.extensions import make_doc
 
-        doc = self.nlp(document.text)
+        doc = self.nlp(make_doc(self.nlp, document.text))
         mentions = doc_mentions(doc)
         for mention in mentions:
             mention.page = document.page_at(mention.start)

@@ -10,6 +10,10 @@ its Matcher (every "(" with every later ")", quadratic in the parentheses of a d
 is replaced by the pairs it can keep: at most 8 tokens between the parentheses.
 """
 
+import bisect
+from typing import Any
+
+import numpy
 from scispacy.abbreviation import filter_matches, find_abbreviation
 from spacy.attrs import ORTH
 from spacy.language import Language
@@ -21,20 +25,18 @@ from miner.pipeline.extensions import SPAN_KEY, doc_text
 _MAX_INSIDE = 8  # scispaCy ignores parentheses holding more than 8 tokens
 
 
-def parenthesis_pairs(orths: list[int], open_id: int, close_id: int) -> list[tuple[int, int]]:
+def parenthesis_pairs(orths: Any, open_id: int, close_id: int) -> list[tuple[int, int]]:
     """``(start, end)`` of each "( ... )" with 1 to 8 tokens inside, brackets included, in the
     order of scispaCy's Matcher: by closing bracket, the nearest opening bracket first."""
+    orths = numpy.asarray(orths, dtype="uint64")
+    opens = numpy.flatnonzero(orths == open_id).tolist()
     pairs = []
-    opens: list[int] = []
-    for index, orth in enumerate(orths):
-        if orth == open_id:
-            opens.append(index)
-        elif orth == close_id:
-            for start in reversed(opens):
-                if index - start - 1 > _MAX_INSIDE:
-                    break
-                if index - start >= 2:
-                    pairs.append((start, index + 1))
+    for index in numpy.flatnonzero(orths == close_id).tolist():
+        for start in reversed(opens[:bisect.bisect_left(opens, index)]):
+            if index - start - 1 > _MAX_INSIDE:
+                break
+            if index - start >= 2:
+                pairs.append((start, index + 1))
     return pairs
 
 
@@ -44,8 +46,9 @@ def defined_long_forms(doc: Doc, short_form: str) -> set[str]:
     {"chronic rhinosinusitis"}. A long or short form already defined earlier is not defined
     again (the detector's first-definition rule)."""
     strings = doc.vocab.strings
-    orths = doc.to_array(ORTH).tolist()
-    pairs = parenthesis_pairs(orths, strings.add("("), strings.add(")"))
+    ids = doc.to_array(ORTH)
+    pairs = parenthesis_pairs(ids, strings.add("("), strings.add(")"))
+    orths = ids.tolist()
     candidates = filter_matches([(0, start + 1, end - 1) for start, end in pairs], doc)
     seen_long: set[str] = set()
     seen_short: set[str] = set()

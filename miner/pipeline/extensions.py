@@ -5,6 +5,7 @@
 
 from typing import Any
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.tokens.underscore import Underscore
 
@@ -43,6 +44,14 @@ def add_span(doc: Doc, span: Span | None) -> Span | None:
 
 
 _TEXT_KEY = "miner.text"
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """The tokenized Doc of ``text``, with the text kept for :func:`doc_text` (run the
+    pipeline on it with ``nlp(doc)``)."""
+    doc = nlp.make_doc(text)
+    doc.user_data[_TEXT_KEY] = text
+    return doc
 
 
 def doc_text(doc: Doc) -> str:

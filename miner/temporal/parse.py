@@ -55,6 +55,7 @@ from miner.temporal.numbers import (
     RANGE_SEPARATOR,
     UNIT,
     UNIT_GUARD,
+    WORD_VALUES,
     canonical_unit,
     iso_duration,
     parse_number,
@@ -901,6 +902,27 @@ RULES: tuple[Rule, ...] = (
 _NUMBER_WORD_START = compile_pattern(
     rf"{NUMBER_WORDS}|\b(?:an?|single)(?=\s+(?:min|hour|hr|day|week|wk|fortnight|month|year))"
 )
+# Found fast where a number word may start: its first three letters ("twe" of "twenty-one"),
+# or an article and a space; _number_word_starts keeps those where _NUMBER_WORD_START matches.
+_NUMBER_WORD_FINDER = compile_pattern(
+    "|".join(sorted({word[:3] for word in WORD_VALUES if word not in ("a", "an")}) + [r"an?\s"])
+)
+
+
+def _number_word_starts(text: str) -> list[int]:
+    """Starts of ``_NUMBER_WORD_START.finditer(text)``, trying the pattern only where the
+    finder matches at the start of a word (the pattern's own ``\b``)."""
+    starts: list[int] = []
+    position = 0
+    for found in _NUMBER_WORD_FINDER.finditer(text):
+        start = found.start()
+        if start < position or (start and (text[start - 1].isalnum() or text[start - 1] == "_")):
+            continue
+        match = _NUMBER_WORD_START.match(text, start)
+        if match is not None:
+            starts.append(start)
+            position = match.end()
+    return starts
 # Text without a digit and without any of these cannot hold an expression.
 _TIME_WORDS = (
     "hour", "hr", "min", "day", "week", "wk", "fortnight", "month", "mo", "year", "yr",
@@ -935,7 +957,7 @@ def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
         matches: Iterable[re.Match[str] | None]
         if rule.at_number_words:
             if word_starts is None:
-                word_starts = [m.start() for m in _NUMBER_WORD_START.finditer(text)]
+                word_starts = _number_word_starts(text)
             matches = (rule.pattern.match(text, position) for position in word_starts)
         else:
             finder = _STARTS[priority]
