@@ -35,6 +35,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 from miner.gates import Gate, candidate_starts, finditer_at, fold, start_finder
 from miner.temporal.dates import DATE_RULES
@@ -988,6 +989,44 @@ def _candidates(ctx: MatchContext,
     return found
 
 
+class _ReferenceReads:
+    """Settings that note whether a builder read the reference date: a value built without it
+    is the same under another reference date, so a second reading keeps it."""
+
+    def __init__(self, settings: TemporalSettings) -> None:
+        self._settings = settings
+        self.read = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("reference_date", "reference_is_written_date"):
+            self.read = True
+        return getattr(self._settings, name)
+
+
+_Built = list[tuple["TimeValue | None", bool]]  # each match's value, and whether it read the reference
+
+
+def _build(ctx: MatchContext, matches: list[tuple[int, Rule, re.Match[str]]], earlier: _Built | None = None) -> _Built:
+    """Each match's value; with ``earlier`` (the same matches built under other settings), only
+    those that read the reference date are built again."""
+    watched = _ReferenceReads(ctx.settings)
+    watched_ctx = replace(ctx, settings=cast(TemporalSettings, watched))
+    built: _Built = []
+    for index, (_, rule, match) in enumerate(matches):
+        if earlier is not None and not earlier[index][1]:
+            built.append(earlier[index])
+            continue
+        watched.read = False
+        built.append((rule.build(match, watched_ctx), watched.read))
+    return built
+
+
+def _found(matches: list[tuple[int, Rule, re.Match[str]]], built: _Built) -> list[tuple[int, int, int, TimeValue]]:
+    return [(value.start, value.end, priority, value)
+            for (priority, _, _), (value, _) in zip(matches, built, strict=True)
+            if value is not None and value.end > value.start]
+
+
 def _select(candidates: list[tuple[int, int, int, TimeValue]]) -> list[TimeValue]:
     """Keep the longest candidates that do not overlap; ties go to the earlier rule."""
     ordered = sorted(candidates, key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
@@ -1051,7 +1090,8 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
         return []
     ctx = MatchContext.for_text(text, settings)
     matches = _matches(ctx)  # the regexes run once; the second reading only rebuilds values
-    first = _select(_candidates(ctx, matches))
+    built = _build(ctx, matches)  # that read the reference date
+    first = _select(_found(matches, built))
     if settings.reference_date is not None:
         return first
     years = [(v.start, v.date[:4]) for v in first if v.kind in ("date", "date_list") and v.date]
@@ -1061,7 +1101,7 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
         return first
     reference = datetime.date(int(years[0][1]), 1, 1)
     second_ctx = replace(ctx, settings=replace(settings, reference_date=reference, reference_is_written_date=False))
-    second = _select(_candidates(second_ctx, matches))
+    second = _select(_found(matches, _build(second_ctx, matches, built)))
     known = {(v.start, v.end): v for v in first}
     result: list[TimeValue] = []
     for value in second:
