@@ -79,10 +79,10 @@ class CrsAbbreviationFilter:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = doc.spans.get(SPAN_KEY)
-        if spans is None:
+        if spans is None or "(" not in doc_text(doc):
             return doc
         bare = [s for s in spans if s.label_ == CRS and (s._.attrs or {}).get("abbreviation")]
-        if not bare or "(" not in doc_text(doc):
+        if not bare:
             return doc
         long_forms = defined_long_forms(doc, CRS)
         if long_forms and not any("cytokine" in form for form in long_forms):

@@ -15,7 +15,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from miner.pipeline.extensions import SPAN_KEY, add_span, register_extensions
+from miner.pipeline.extensions import SPAN_KEY, register_extensions, set_span_extension_values
 from miner.pipeline.rules import ConceptRule, load_rules
 from miner.resources import pattern_files
 
@@ -101,16 +101,13 @@ class ConceptMatcher:
             for match_id, start, end in matches:
                 rule = self.rules[strings[match_id]]
                 span = Span(doc, start, end, label=rule.label)
-                ext = span._  # one Underscore for the four values
-                ext.rule_id = rule.id
-                ext.norm = rule.norm
-                ext.attrs = rule.attrs
-                ext.asserts_absence = bool(rule.attrs.get("asserts_absence", False))
+                set_span_extension_values(span, {"rule_id": rule.id, "norm": rule.norm, "attrs": rule.attrs,
+                                                 "asserts_absence": bool(rule.attrs.get("asserts_absence", False))})
                 candidates.setdefault(rule.label, []).append(span)
-        for spans in candidates.values():
-            # within a label, the longest match wins ("blood cultures" over "cultures")
-            for span in filter_spans(spans):
-                add_span(doc, span)
+        # within a label, the longest match wins ("blood cultures" over "cultures")
+        kept = [span for spans in candidates.values() for span in filter_spans(spans)]
+        if kept:
+            doc.spans[SPAN_KEY] = [*doc.spans[SPAN_KEY], *kept]
         return doc
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:

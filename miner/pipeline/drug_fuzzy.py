@@ -49,7 +49,6 @@ class FuzzyDrugMatcher:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        taken = {i for s in doc.spans.get(SPAN_KEY, []) if s.label_ == DRUG for i in range(s.start, s.end)}
         values = doc.to_array([LOWER, IS_ALPHA])
         strings = doc.vocab.strings
         # each distinct alphabetic word is judged once: most words are short or end otherwise
@@ -57,6 +56,7 @@ class FuzzyDrugMatcher:
                       if self._may_be_misspelled(strings[word])}
         if not candidates:
             return doc
+        taken = {i for s in doc.spans.get(SPAN_KEY, []) if s.label_ == DRUG for i in range(s.start, s.end)}
         for i in numpy.flatnonzero(numpy.isin(values[:, 0], list(candidates))).tolist():
             if i in taken:
                 continue

@@ -80,3 +80,15 @@ def span_extension_values(span: Span, names: tuple[str, ...]) -> list[Any]:
         else:
             values.append(user_data.get(underscore._get_key(name), default))
     return values
+
+
+def set_span_extension_values(span: Span, values: dict[str, Any]) -> None:
+    """Set several plain Span extensions (no setter) at once, in order, as ``span._.name =
+    value`` each would."""
+    underscore = span._
+    user_data: dict[Any, Any] = span.doc.user_data
+    for name, value in values.items():
+        if Underscore.span_extensions[name][3] is not None:
+            setattr(underscore, name, value)
+        else:
+            user_data[underscore._get_key(name)] = value
