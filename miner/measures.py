@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from miner.gates import finditer_at
+
 FEVER_THRESHOLD_C = 38.0  # ASTCT 2019: fever is a temperature of at least 38.0 °C
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -50,6 +52,26 @@ def fahrenheit_to_celsius(value: float) -> float:
     return round((value - 32.0) * 5.0 / 9.0, 1)
 
 
+# Where a temperature can start, found without trying _TEMPERATURE at every character: at
+# a number (its value) or at a trigger word that starts within 36 characters before one
+# (the longest trigger, "temperatures", is 12 characters, then at most 24 between).
+_VALUE_START = re.compile(r"\d(?<![\d.,/]\d)")  # _TEMPERATURE's value and its lookbehind
+_TRIGGER_START = re.compile(r"[tfps](?<!\w[tfps])", re.IGNORECASE)  # a word starting like a trigger
+_TRIGGER_REACH = 12 + 24
+
+
+def _temperature_starts(text: str) -> list[int]:
+    """Every offset where a match of _TEMPERATURE can start (more, never fewer), ascending."""
+    values = [m.start() for m in _VALUE_START.finditer(text)]
+    starts = set(values)
+    reached = 0  # trigger words before this offset were already looked at
+    for value in values:
+        begin = max(reached, value - _TRIGGER_REACH)
+        starts.update(m.start() for m in _TRIGGER_START.finditer(text, begin, value))
+        reached = value
+    return sorted(starts)
+
+
 def find_temperatures(text: str) -> list[Temperature]:
     """Find body temperatures: a value with a unit, or after a trigger such as "Tmax".
 
@@ -60,7 +82,7 @@ def find_temperatures(text: str) -> list[Temperature]:
     [38.5, 39.0]
     """
     found: list[Temperature] = []
-    for match in _TEMPERATURE.finditer(text):
+    for match in finditer_at(_TEMPERATURE, text, _temperature_starts(text)):
         raw_value = match.group("value")
         unit_text = (match.group("unit") or "").strip()
         trigger = (match.group("trigger") or "").strip().lower()
