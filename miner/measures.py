@@ -177,6 +177,30 @@ def is_crs_grade(text: str, grade: Grade) -> bool:
     return bool(_CRS_GRADE_FOLLOWERS.match(text, grade.end))
 
 
+# Where a grade can start, found without trying _GRADE at every character: at a word that
+# begins the grade itself ("grade", "gr", "G2", "low-grade", "high grade"), or at a scale
+# written before it ("CTCAE v5.0 grade 2": at most 10 characters, then whitespace).
+_GRADE_WORD_START = re.compile(r"[glh](?<!\w[glh])", re.IGNORECASE)
+_GRADE_WORD = re.compile(r"gr|g[0-5]|low[-\s]grade|high[-\s]grade", re.IGNORECASE)
+_SCALE_LENGTH = 10  # the longest scale: "CTCAE v5.0", "Lee (2014)"
+
+
+def _grade_starts(text: str) -> list[int]:
+    """Every offset where a match of _GRADE can start (more, never fewer), ascending."""
+    starts = set()
+    for word in _GRADE_WORD_START.finditer(text):
+        start = word.start()
+        if not _GRADE_WORD.match(text, start):
+            continue
+        starts.add(start)
+        space = start
+        while space > 0 and text[space - 1].isspace():
+            space -= 1
+        if space < start:  # a scale may end where this whitespace begins
+            starts.update(range(max(0, space - _SCALE_LENGTH), space))
+    return sorted(starts)
+
+
 def find_grades(text: str) -> list[Grade]:
     """Find grade expressions: "grade 2", "Grade II", "gr 1", "G2", "grade 1-2", "low-grade".
 
@@ -187,7 +211,7 @@ def find_grades(text: str) -> list[Grade]:
     [(1, 2), (3, 3)]
     """
     found: list[Grade] = []
-    for match in _GRADE.finditer(text):
+    for match in finditer_at(_GRADE, text, _grade_starts(text)):
         if match.group("g") is not None and not match.group(0).lstrip().startswith("G"):
             continue
         scale = (match.group("scale") or "").strip() or None

@@ -40,3 +40,18 @@ def test_temperatures_are_searched_only_where_they_can_start(parts: list[str]) -
     text = "".join(parts)
     found = [(m.span(), m.groups()) for m in finditer_at(_TEMPERATURE, text, _temperature_starts(text))]
     assert found == [(m.span(), m.groups()) for m in _TEMPERATURE.finditer(text)]
+
+
+_GRADE_PARTS = ["grade", "Grade", "gr.", "G", "g", "2", "II", "1-2", "CTCAE", "v5.0", "Lee", "(2014)", "ASTCT", "low",
+                "high", "-", " ", "   ", "\n", "x", "CRS", "≥", "or higher", "of"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_GRADE_PARTS), max_size=14))
+def test_grades_are_searched_only_where_they_can_start(parts: list[str]) -> None:
+    from miner.gates import finditer_at
+    from miner.measures import _GRADE, _grade_starts
+
+    text = "".join(parts)
+    found = [(m.span(), m.groups()) for m in finditer_at(_GRADE, text, _grade_starts(text))]
+    assert found == [(m.span(), m.groups()) for m in _GRADE.finditer(text)]
