@@ -292,6 +292,7 @@ class ContextMatcher:
         self.nlp = nlp
         self.rules: list[ContextRule] = []
         self.steps: list[tuple[Step, ...]] = []
+        self.fixed: list[bool] = []  # no optional or repeated token
         self.first: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
         self.first_keys: tuple[Any, ...] = ()
         self.ties = Matcher(nlp.vocab)  # spaCy's order for identical matches of token patterns
@@ -334,11 +335,15 @@ class ContextMatcher:
             index = len(self.rules)
             self.rules.append(rule)
             self.steps.append(tuple(steps))
+            self.fixed.append(not any(step.optional for step in steps))
             for step in steps:  # the tokens a match can start with
                 for value in step.values:
                     self.first[step.attr].setdefault(value, []).append(index)
                 if not step.optional:
                     break
+        for first in self.first:  # each rule once, in rule order
+            for value, indices in first.items():
+                first[value] = sorted(set(indices))
         self.first_keys = tuple(numpy.array(sorted(first), dtype="uint64") for first in self.first)
 
     def __call__(self, doc: Doc, lowers: Any, orths: Any) -> list[tuple[int, int, int]]:
@@ -348,12 +353,23 @@ class ContextMatcher:
         first_lower, first_orth = self.first
         can_start = numpy.isin(lowers, self.first_keys[0]) | numpy.isin(orths, self.first_keys[1])
         tokens = (lowers.tolist(), orths.tolist())
+        length = len(tokens[0])
         matches: list[tuple[int, int, int]] = []
         for position in numpy.flatnonzero(can_start).tolist():
             by_end: dict[int, list[int]] = {}
-            for index in sorted(set(first_lower.get(tokens[0][position], []) +
-                                    first_orth.get(tokens[1][position], []))):
-                for end in match_steps(self.steps[index], tokens, position):
+            candidates = first_lower.get(tokens[0][position], [])
+            by_orth = first_orth.get(tokens[1][position])
+            if by_orth:
+                candidates = sorted(set(candidates) | set(by_orth))
+            for index in candidates:
+                steps = self.steps[index]
+                if self.fixed[index]:  # most rules: a fixed sequence of words, compared in turn
+                    end = position + len(steps)
+                    if end <= length and all(tokens[step.attr][position + offset] in step.values
+                                             for offset, step in enumerate(steps)):
+                        by_end.setdefault(end, []).append(index)
+                    continue
+                for end in match_steps(steps, tokens, position):
                     by_end.setdefault(end, []).append(index)
             for end in sorted(by_end):
                 indices = by_end[end]
@@ -380,8 +396,8 @@ class ConTextComponent:
     ``is_family`` on the mentions in ``doc.spans["miner"]``.
 
     >>> doc = nlp("No evidence of CRS after C2D1, but fever recurred.")
-    >>> [(s.text, s._.is_negated) for s in doc.spans["miner"] if s.label_ in ("CRS", "FEVER")]
-    [('CRS', True), ('fever', False)]
+    >>> {s.text: s._.is_negated for s in doc.spans["miner"] if s.label_ in ("CRS", "FEVER")}
+    {'fever': False, 'CRS': True}
     """
 
     def __init__(self, nlp: Language, rules: Iterable[ContextRule]) -> None:
