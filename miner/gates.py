@@ -133,6 +133,23 @@ def start_finder(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(rf"{cls}(?<!\w{cls})")
 
 
+_NEWLINE = re.compile("\n")
+
+
+def starts_lines(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` starts a line: a multi-line pattern opening with ``^``
+    ("^[ \\t]*Case 1"), which the regex engine nevertheless tries at every character."""
+    if not pattern.flags & re.MULTILINE:
+        return False
+    items = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    return bool(items) and items[0] == (sre.AT, sre.AT_BEGINNING)
+
+
+def line_starts(text: str) -> list[int]:
+    """Where ``^`` matches in multi-line mode: the start and after each "\\n"."""
+    return [0, *(match.end() for match in _NEWLINE.finditer(text))]
+
+
 def candidate_starts(finder: re.Pattern[str], text: str) -> list[int] | None:
     """Offsets where the finder matches; None when there are so many that trying the pattern
     at each would be slower than its plain scan (more than one in 40 characters)."""

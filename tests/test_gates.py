@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from miner.gates import Gate, finditer_at, fold, required_words, start_finder
+from miner.gates import Gate, finditer_at, fold, line_starts, required_words, start_finder, starts_lines
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,11 @@ def test_matches_tried_at_candidate_starts_are_finditers(parts: list[str]) -> No
         assert finder is not None
         starts = [m.start() for m in finder.finditer(text)]
         assert [m.span() for m in finditer_at(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
+
+
+def test_patterns_opening_with_a_caret_are_tried_at_line_starts() -> None:
+    pattern = re.compile(r"^[ \t]*(?:Case|Patient)\s+(?P<id>\d+)\b", re.MULTILINE)
+    text = "Intro.\nCase 1\n  Patient 2 was seen\nNot a Case 3\n"
+    assert starts_lines(pattern) and not starts_lines(re.compile(r"^Case"))  # not multi-line
+    assert line_starts(text) == [0, 7, 14, 35, 48]
+    assert [m.group("id") for m in finditer_at(pattern, text, line_starts(text))] == ["1", "2"]
