@@ -49,7 +49,12 @@ def defined_long_forms(doc: Doc, short_form: str) -> set[str]:
     ids = doc.to_array(ORTH)
     pairs = parenthesis_pairs(ids, strings.add("("), strings.add(")"))
     orths = ids.tolist()
-    candidates = filter_matches([(0, start + 1, end - 1) for start, end in pairs], doc)
+    # pairs after the last that can define the short form change nothing: drop them (all, in
+    # most documents); those before it stay, as an earlier definition can block a later one
+    wanted = "".join(short_form.split()).upper()
+    last = max((i for i, (start, end) in enumerate(pairs) if _may_define(strings, orths, start, end, wanted)),
+               default=-1)
+    candidates = filter_matches([(0, start + 1, end - 1) for start, end in pairs[:last + 1]], doc)
     seen_long: set[str] = set()
     seen_short: set[str] = set()
     forms = set()
@@ -63,6 +68,15 @@ def defined_long_forms(doc: Doc, short_form: str) -> set[str]:
         if any(text.upper() == short_form.upper() for text in _occurrences(doc, orths, short)):
             forms.add(long.text.lower())
     return forms
+
+
+def _may_define(strings: Any, orths: list[int], start: int, end: int, wanted: str) -> bool:
+    """Whether the parentheses ``start:end`` can give a short form reading ``wanted`` (upper
+    case, no whitespace): the words inside (up to 3), or the word before when a long form is
+    inside (as filter_matches takes them)."""
+    inside = range(start + 1, end - 1)
+    words = inside if len(inside) <= 3 else range(start - 1, start)
+    return "".join("".join(strings[orths[i]] for i in words if i >= 0).split()).upper() == wanted
 
 
 def _occurrences(doc: Doc, orths: list[int], short: Span) -> set[str]:
