@@ -1,6 +1,9 @@
-"""Which regexes can match a text at all: the words every match must contain.
+"""Where a regex can match: the words every match must contain, and where matches can start.
 
-A rule such as ``\\bhypotens(?:ion|ive)\\b|\\blow\\s+(?:blood\\s+pressures?|BP)\\b`` can only
+Both only ever spare the regex engine work it would do for nothing; the matches are the
+same as a plain ``finditer``.
+
+**Gates.** A rule such as ``\\bhypotens(?:ion|ive)\\b|\\blow\\s+(?:blood\\s+pressures?|BP)\\b`` can only
 match a text holding "hypotens" or "low"; a note without either is not scanned with it.
 Scanning a 400-character episode with thirty such rules costs more than looking the few
 words up, and the matches are the same: a gate only ever skips a regex that cannot match.
@@ -11,6 +14,11 @@ repetition of at least one. Anything else (classes, lookarounds, optional parts)
 nothing. Texts are compared in lower case, with the characters that Python's case-insensitive
 matching takes for ASCII letters ("ı", "ſ", the dot of "İ") folded, so ``re.IGNORECASE``
 rules are gated correctly.
+
+**Starts.** A pattern that opens with a lookbehind or with ``^`` is tried by the engine at
+every character. When its parse tree shows that a match can only start a run of digits
+(``(?<![\\w.])(?P<day>[0-3]?\\d)``) or a line (``^[ \\t]*Case 1``), :func:`finditer_at` tries it
+only there, with finditer's own rule (the leftmost match after the previous one).
 """
 
 from __future__ import annotations

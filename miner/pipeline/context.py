@@ -441,15 +441,16 @@ class ConTextComponent:
         targets = doc.spans.get(SPAN_KEY)
         if not targets:
             return doc
-        modifiers, sentence_of = self.find_modifiers(doc)
+        modifiers, sentences = self.find_modifiers(doc)
         by_sentence: dict[int, list[Modifier]] = {}
         for modifier in modifiers:
             if modifier.rule.category in CATEGORY_FLAGS:
-                by_sentence.setdefault(int(sentence_of[modifier.start]), []).append(modifier)
+                by_sentence.setdefault(int(sentences[modifier.start]), []).append(modifier)
         if not by_sentence:
             return doc
+        sentence_of = sentences.tolist()
         for target in targets:
-            first, last = int(sentence_of[target.start]), int(sentence_of[target.end - 1])
+            first, last = sentence_of[target.start], sentence_of[target.end - 1]
             near = by_sentence.get(first, [])
             if last != first:
                 near = near + by_sentence.get(last, [])

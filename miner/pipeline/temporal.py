@@ -7,7 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner.labels import TIMING
-from miner.pipeline.extensions import add_span, doc_text, register_extensions
+from miner.pipeline.extensions import add_span, doc_text, register_extensions, set_span_extension_values
 from miner.temporal import TemporalSettings, TimeValue, find_time_expressions_in_narrative
 
 _STATE_QUALIFIERS = frozenset({"within", "for", "up to", "until", "since"})
@@ -50,10 +50,9 @@ class TimingTagger:
             span = doc.char_span(value.start, value.end, label=TIMING, alignment_mode="expand")
             if span is None:
                 continue
-            span._.norm = value.kind
-            span._.rule_id = f"timing.{value.kind}"
-            # the fields as dataclasses.asdict gives them (all plain values), without its deep copy
-            span._.value = {name: getattr(value, name) for name in _VALUE_FIELDS}
+            # value: the fields as dataclasses.asdict gives them (all plain), without its deep copy
+            set_span_extension_values(span, {"norm": value.kind, "rule_id": f"timing.{value.kind}",
+                                             "value": {name: getattr(value, name) for name in _VALUE_FIELDS}})
             add_span(doc, span)
         return doc
 
