@@ -149,8 +149,9 @@ class Extractor:
     def analyse(self, document: SourceDocument) -> tuple[list[Sentence], list[Mention]]:
         """Run the pipeline on the document's body text."""
         from miner.pipeline import doc_mentions, doc_sentences
+        from miner.pipeline.extensions import make_doc
 
-        doc = self.nlp.make_doc(document.text)
+        doc = make_doc(self.nlp, document.text)
         # a US case report's "03/04/2025" is 4 March when it also writes "01/21/2025"
         doc.user_data["day_first"] = infer_day_first([document.text], default=True)
         doc = self.nlp(doc)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from miner.gates import finditer_at
+
 FEVER_THRESHOLD_C = 38.0  # ASTCT 2019: fever is a temperature of at least 38.0 °C
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
@@ -50,6 +52,26 @@ def fahrenheit_to_celsius(value: float) -> float:
     return round((value - 32.0) * 5.0 / 9.0, 1)
 
 
+# Where a temperature can start, found without trying _TEMPERATURE at every character: at
+# a number (its value) or at a trigger word that starts within 36 characters before one
+# (the longest trigger, "temperatures", is 12 characters, then at most 24 between).
+_VALUE_START = re.compile(r"\d(?<![\d.,/]\d)")  # _TEMPERATURE's value and its lookbehind
+_TRIGGER_START = re.compile(r"[tfps](?<!\w[tfps])", re.IGNORECASE)  # a word starting like a trigger
+_TRIGGER_REACH = 12 + 24
+
+
+def _temperature_starts(text: str) -> list[int]:
+    """Every offset where a match of _TEMPERATURE can start (more, never fewer), ascending."""
+    values = [m.start() for m in _VALUE_START.finditer(text)]
+    starts = set(values)
+    reached = 0  # trigger words before this offset were already looked at
+    for value in values:
+        begin = max(reached, value - _TRIGGER_REACH)
+        starts.update(m.start() for m in _TRIGGER_START.finditer(text, begin, value))
+        reached = value
+    return sorted(starts)
+
+
 def find_temperatures(text: str) -> list[Temperature]:
     """Find body temperatures: a value with a unit, or after a trigger such as "Tmax".
 
@@ -60,7 +82,7 @@ def find_temperatures(text: str) -> list[Temperature]:
     [38.5, 39.0]
     """
     found: list[Temperature] = []
-    for match in _TEMPERATURE.finditer(text):
+    for match in finditer_at(_TEMPERATURE, text, _temperature_starts(text)):
         raw_value = match.group("value")
         unit_text = (match.group("unit") or "").strip()
         trigger = (match.group("trigger") or "").strip().lower()
@@ -155,6 +177,30 @@ def is_crs_grade(text: str, grade: Grade) -> bool:
     return bool(_CRS_GRADE_FOLLOWERS.match(text, grade.end))
 
 
+# Where a grade can start, found without trying _GRADE at every character: at a word that
+# begins the grade itself ("grade", "gr", "G2", "low-grade", "high grade"), or at a scale
+# written before it ("CTCAE v5.0 grade 2": at most 10 characters, then whitespace).
+_GRADE_WORD_START = re.compile(r"[glh](?<!\w[glh])", re.IGNORECASE)
+_GRADE_WORD = re.compile(r"gr|g[0-5]|low[-\s]grade|high[-\s]grade", re.IGNORECASE)
+_SCALE_LENGTH = 10  # the longest scale: "CTCAE v5.0", "Lee (2014)"
+
+
+def _grade_starts(text: str) -> list[int]:
+    """Every offset where a match of _GRADE can start (more, never fewer), ascending."""
+    starts = set()
+    for word in _GRADE_WORD_START.finditer(text):
+        start = word.start()
+        if not _GRADE_WORD.match(text, start):
+            continue
+        starts.add(start)
+        space = start
+        while space > 0 and text[space - 1].isspace():
+            space -= 1
+        if space < start:  # a scale may end where this whitespace begins
+            starts.update(range(max(0, space - _SCALE_LENGTH), space))
+    return sorted(starts)
+
+
 def find_grades(text: str) -> list[Grade]:
     """Find grade expressions: "grade 2", "Grade II", "gr 1", "G2", "grade 1-2", "low-grade".
 
@@ -165,7 +211,7 @@ def find_grades(text: str) -> list[Grade]:
     [(1, 2), (3, 3)]
     """
     found: list[Grade] = []
-    for match in _GRADE.finditer(text):
+    for match in finditer_at(_GRADE, text, _grade_starts(text)):
         if match.group("g") is not None and not match.group(0).lstrip().startswith("G"):
             continue
         scale = (match.group("scale") or "").strip() or None

@@ -115,6 +115,7 @@ class Screener:
     def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
         """One record from all the notes of one patient."""
         from miner.pipeline import doc_mentions, doc_sentences
+        from miner.pipeline.extensions import make_doc
 
         notes = sorted(notes, key=lambda n: n.sort_key)
         if self.prefilter is not None and not self.prefilter.any_matches(n.text for n in notes):
@@ -122,7 +123,7 @@ class Screener:
         day_first = infer_day_first((n.text for n in notes), self.day_first)
         docs = []
         for note in notes:
-            doc = self.nlp.make_doc(note.text)
+            doc = make_doc(self.nlp, note.text)
             doc.user_data["day_first"] = day_first
             if note.date:
                 doc.user_data["reference_date"] = note.date

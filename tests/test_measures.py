@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from miner.measures import fahrenheit_to_celsius, find_grades, find_temperatures
 
 
@@ -22,3 +25,33 @@ def test_grade_forms_and_non_grades() -> None:
     found = find_grades("G2 CRS; Gr 3; low-grade fevers; G-CSF; G2P1; grade 3 or higher")
     assert [(g.text, g.low, g.high) for g in found] == [
         ("G2", 2, 2), ("Gr 3", 3, 3), ("low-grade", 1, 2), ("grade 3 or higher", 3, 4)]
+
+
+_TEMPERATURE_PARTS = ["Tmax", "T", "t", "fever", "FEVERS", "temperature", "spiked", "ſpiked", "to", " ", "  ", "\n",
+                      ";", ".", ",", "/", "38", "39.4", "101.3", "°C", "F", "x", "up", "of", "nearly", "1"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_TEMPERATURE_PARTS), max_size=18))
+def test_temperatures_are_searched_only_where_they_can_start(parts: list[str]) -> None:
+    from miner.gates import finditer_at
+    from miner.measures import _TEMPERATURE, _temperature_starts
+
+    text = "".join(parts)
+    found = [(m.span(), m.groups()) for m in finditer_at(_TEMPERATURE, text, _temperature_starts(text))]
+    assert found == [(m.span(), m.groups()) for m in _TEMPERATURE.finditer(text)]
+
+
+_GRADE_PARTS = ["grade", "Grade", "gr.", "G", "g", "2", "II", "1-2", "CTCAE", "v5.0", "Lee", "(2014)", "ASTCT", "low",
+                "high", "-", " ", "   ", "\n", "x", "CRS", "≥", "or higher", "of"]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(_GRADE_PARTS), max_size=14))
+def test_grades_are_searched_only_where_they_can_start(parts: list[str]) -> None:
+    from miner.gates import finditer_at
+    from miner.measures import _GRADE, _grade_starts
+
+    text = "".join(parts)
+    found = [(m.span(), m.groups()) for m in finditer_at(_GRADE, text, _grade_starts(text))]
+    assert found == [(m.span(), m.groups()) for m in _GRADE.finditer(text)]

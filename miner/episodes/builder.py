@@ -144,6 +144,9 @@ _NOT_AN_INFECTION_NAME = frozenset(
     "but and or of no any that the a an for with to from whether exclude excluded excluding than as was "
     "were is are be been had has have if not nor ongoing suspected possible presumed".split())
 _DOSE_AFTER_CYCLE_DAY = re.compile(r"\s+(?:dose|infusion|injection|administration)\b", re.IGNORECASE)
+# a sentence that opens by proposing the drug: "Plan glofitamab ...", "Recommend: talquetamab"
+_PLAN_BEFORE = re.compile(r"\s*(?:Plan|Planned|Proposed|Recommend(?:ed|ation)?|Consider)\s*(?:next\s+)?",
+                          re.IGNORECASE)
 _SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|(?:Episode|Event|Admission|Visit)\s+\d)",
@@ -482,6 +485,8 @@ class EpisodeBuilder:
         for sentence in sentences:
             for m in by_sentence[sentence.index]:
                 if m.label == DRUG and m.is_asserted and not m.is_uncertain and m.norm:
+                    if _PLAN_BEFORE.fullmatch(self.text, sentence.start, m.start):
+                        continue  # "Plan glofitamab (obinutuzumab pretreatment) or a trial slot"
                     if m.norm not in record.drugs:
                         record.drugs.append(m.norm)
                         target = m.attrs.get("target")

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from miner.gates import Gate, fold
 from miner.measures import find_temperatures
 
 # Finding kinds: compare against these constants, never retyped strings.
@@ -356,9 +357,15 @@ _WORD_RULES: tuple[_Rule, ...] = (
 )
 
 
-def _find_words(text: str) -> list[Finding]:
+_WORD_GATES = tuple(Gate.of(rule.pattern) for rule in _WORD_RULES)
+
+
+def _find_words(text: str, folded: str | None = None) -> list[Finding]:
+    folded = fold(text) if folded is None else folded
     found: list[Finding] = []
-    for rule in _WORD_RULES:
+    for rule, gate in zip(_WORD_RULES, _WORD_GATES, strict=True):
+        if not gate.admits(folded):
+            continue  # the rule's words are not in the text: it cannot match
         for match in rule.pattern.finditer(text):
             start, end = match.start(), match.end()
             if _is_hypothetical(text, start, end):
@@ -668,12 +675,15 @@ def _is_chronic(text: str, device: _Device, start: int, end: int) -> bool:
 
 
 _GENERIC_OXYGEN = _Device("oxygen", OXYGEN, None, re.compile(r"(?!)"))
+_DEVICE_GATES = tuple(Gate.of(device.pattern) for device in _DEVICES)
 
 
-def _find_oxygen(text: str) -> list[Finding]:
+def _find_oxygen(text: str, folded: str | None = None) -> list[Finding]:
     """Oxygen support by device, with the flow that goes with it ("2 L/min nasal cannula", "NC 3L")."""
+    folded = fold(text) if folded is None else folded
     mentions = _resolve_overlaps(
-        (device, match) for device in _DEVICES for match in device.pattern.finditer(text)
+        (device, match) for device, gate in zip(_DEVICES, _DEVICE_GATES, strict=True) if gate.admits(folded)
+        for match in device.pattern.finditer(text)
     )
     anchors = [_Span(match.start(), match.end()) for _, match in mentions]
     assigned: dict[int, list[_Span]] = {index: [] for index in range(len(anchors))}
@@ -744,15 +754,19 @@ _OTHER_DEATH = re.compile(
 )
 
 
-def _find_deaths(text: str) -> list[Finding]:
+_CRS_DEATH_GATE, _OTHER_DEATH_GATE = Gate.of(_CRS_DEATH), Gate.of(_OTHER_DEATH)
+
+
+def _find_deaths(text: str, folded: str | None = None) -> list[Finding]:
     """Death, with ``attributed_to_crs`` True only when the text ties the death to CRS.
 
     "died of refractory CRS" and "fatal cytokine release syndrome" are grade 5; "died of disease
     progression" and "died of sepsis in the setting of CRS" are deaths from another cause.
     """
+    folded = fold(text) if folded is None else folded
     found: list[Finding] = []
     crs_spans: list[tuple[int, int]] = []
-    for match in _CRS_DEATH.finditer(text):
+    for match in _CRS_DEATH.finditer(text) if _CRS_DEATH_GATE.admits(folded) else ():
         cause = match.group("cause") or match.group("cause2") or ""
         if _OTHER_CAUSE.search(cause):
             continue
@@ -761,7 +775,7 @@ def _find_deaths(text: str) -> list[Finding]:
             continue
         value = {"attributed_to_crs": True, "cause": "CRS"}
         found.append(Finding(DEATH, match.group(0), match.start(), match.end(), value))
-    for match in _OTHER_DEATH.finditer(text):
+    for match in _OTHER_DEATH.finditer(text) if _OTHER_DEATH_GATE.admits(folded) else ():
         if any(match.start() < end and start < match.end() for start, end in crs_spans):
             continue  # "death due to CRS was not reported" is no death from another cause
         if _is_negated(text, match.start(), match.end()) or _is_hypothetical(text, match.start(), match.end()):
@@ -802,13 +816,14 @@ def find_findings(text: str) -> list[Finding]:
         >>> [f.kind for f in find_findings("Febrile to 39.1 °C, satting 89% on RA, placed on NRB")]
         ['fever', 'fever', 'hypoxia', 'no_oxygen', 'oxygen']
     """
+    folded = fold(text)
     found = [
-        *_find_words(text),
+        *_find_words(text, folded),
         *_find_temperatures(text),
         *_find_blood_pressures(text),
         *_find_saturations(text),
-        *_find_oxygen(text),
-        *_find_deaths(text),
+        *_find_oxygen(text, folded),
+        *_find_deaths(text, folded),
     ]
     unique: dict[tuple[str, int, int], Finding] = {}
     for finding in sorted(found, key=lambda f: (f.start, f.end, f.kind)):

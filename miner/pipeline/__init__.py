@@ -5,26 +5,31 @@ Only this package imports spaCy. :func:`build_nlp` builds the pipeline once;
 objects for the later stages.
 """
 
+import bisect
+
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 import miner.pipeline.abbreviations  # noqa: F401  (registers factories)
 import miner.pipeline.concepts  # noqa: F401
+import miner.pipeline.context  # noqa: F401
 import miner.pipeline.drug_fuzzy  # noqa: F401
 import miner.pipeline.measures  # noqa: F401
+import miner.pipeline.sections  # noqa: F401
 import miner.pipeline.sentences  # noqa: F401
 import miner.pipeline.temporal  # noqa: F401
 from miner.episodes.model import Mention, Sentence
-from miner.pipeline.context import add_context
-from miner.pipeline.extensions import SPAN_KEY, register_extensions
-from miner.pipeline.sections import add_sections, section_policy
+from miner.pipeline.extensions import SPAN_KEY, doc_text, register_extensions, span_extension_values
+from miner.pipeline.sections import Section, section_policy
+from miner.pipeline.sentences import sentence_bounds
 from miner.pipeline.tokenizer import customize_tokenizer
 
 
 def build_nlp(day_first: bool = True, sections: bool = True) -> Language:
     """Build miner's pipeline on ``spacy.blank("en")`` (no statistical model).
 
-    With ``sections``, medspaCy's Sectionizer marks note sections (rules in
+    With ``sections``, ``miner_sections`` marks note sections (rules in
     ``patterns/sections/``) and :func:`doc_mentions` applies their policy.
     """
     import spacy
@@ -38,29 +43,33 @@ def build_nlp(day_first: bool = True, sections: bool = True) -> Language:
     nlp.add_pipe("miner_measures")
     nlp.add_pipe("miner_temporal", config={"day_first": day_first})
     nlp.add_pipe("miner_abbreviations")
-    add_context(nlp)
+    nlp.add_pipe("miner_context")
     if sections:
-        add_sections(nlp)
+        nlp.add_pipe("miner_sections")
     return nlp
 
 
 def doc_sentences(doc: Doc, offset: int = 0) -> list[Sentence]:
     """The Doc's sentences as plain objects, offsets shifted by ``offset``."""
-    return [
-        Sentence(index, s.start_char + offset, s.end_char + offset, s.text)
-        for index, s in enumerate(doc.sents)
-    ]
+    if not len(doc):
+        return []
+    values = doc.to_array([SENT_START, IDX, LENGTH]).astype("int64")
+    _, starts, ends = sentence_bounds(values[:, 0])
+    text = doc_text(doc)
+    sentences = []
+    for index, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        start_char, end_char = int(values[start, 1]), int(values[end - 1, 1] + values[end - 1, 2])
+        sentences.append(Sentence(index, start_char + offset, end_char + offset, text[start_char:end_char]))
+    return sentences
 
 
-def _section_scopes(doc: Doc) -> dict[str | None, list[tuple[int, int]]]:
-    """Character ranges where a section's policy applies. medspaCy extends a section to the
+def _section_scopes(doc: Doc, sections: list[Section]) -> dict[str | None, list[tuple[int, int]]]:
+    """Character ranges where a section's policy applies. A section extends to the
     next header; a list section ends sooner: at the end of its header line when the header
     has content after it ("Allergies: penicillin"), else at the first blank line."""
-    if not Doc.has_extension("sections") or not doc._.sections:
-        return {}
     scopes: dict[str | None, list[tuple[int, int]]] = {}
-    text = doc.text
-    for section in doc._.sections:
+    text = doc_text(doc)
+    for section in sections:
         if section.category is None:
             continue
         title_end = doc[section.title_end - 1].idx + len(doc[section.title_end - 1]) if section.title_end else 0
@@ -78,39 +87,50 @@ def _section_scopes(doc: Doc) -> dict[str | None, list[tuple[int, int]]]:
     return scopes
 
 
+_MENTION_EXTENSIONS = ("norm", "value", "attrs", "rule_id", "is_negated", "asserts_absence", "is_hypothetical",
+                       "is_historical", "is_family", "is_uncertain", "is_misspelled")
+
+
 def doc_mentions(doc: Doc, offset: int = 0) -> list[Mention]:
     """The Doc's mentions as plain objects sorted by position, offsets shifted by ``offset``."""
     spans = doc.spans.get(SPAN_KEY, [])
-    sent_index = {}
-    for index, sent in enumerate(doc.sents):
-        for i in range(sent.start, sent.end):
-            sent_index[i] = index
+    if not spans:
+        return []
+    sentence_of = sentence_bounds(doc.to_array(SENT_START))[0].tolist()
+    sections: list[Section] = doc._.sections if Doc.has_extension("sections") and doc._.sections else []
+    scopes = _section_scopes(doc, sections)
+    section_starts = [s.title_start for s in sections]  # contiguous: each runs to the next
+    text = doc_text(doc)
     mentions = []
-    scopes = _section_scopes(doc)
     for span in spans:
-        section = span[0]._.section_category if scopes else None
+        section = None
+        if scopes:
+            held = sections[bisect.bisect_right(section_starts, span.start) - 1]
+            section = held.category if held.title_start <= span.start < held.body_end else None
         policy = section_policy(section)
         if policy != "keep" and not any(start <= span.start_char < end for start, end in scopes.get(section, [])):
             policy = "keep"  # past the list: "Allergies: NKDA" does not swallow the rest of the note
         if policy == "ignore":
             continue  # "Medications: tocilizumab 8 mg/kg PRN", "Family history: CRS in her brother"
+        (norm, value, attrs, rule_id, is_negated, asserts_absence, is_hypothetical, is_historical, is_family,
+         is_uncertain, is_misspelled) = span_extension_values(span, _MENTION_EXTENSIONS)
         mentions.append(
             Mention(
                 label=span.label_,
-                text=span.text,
+                text=text[span.start_char:span.end_char],  # span.text, without joining its tokens
                 start=span.start_char + offset,
                 end=span.end_char + offset,
-                norm=span._.norm,
-                value=dict(span._.value) if span._.value else None,
-                attrs=dict(span._.attrs) if span._.attrs else {},
-                rule_id=span._.rule_id or "",
-                sentence=sent_index.get(span.start, -1),
-                is_negated=bool(span._.is_negated) or bool(span._.asserts_absence),
-                is_hypothetical=bool(span._.is_hypothetical),
-                is_historical=bool(span._.is_historical) or policy == "historical",
-                is_family=bool(span._.is_family),
-                is_uncertain=bool(span._.is_uncertain),
-                is_misspelled=bool(span._.is_misspelled),
+                norm=norm,
+                value=dict(value) if value else None,
+                attrs=dict(attrs) if attrs else {},
+                rule_id=rule_id or "",
+                sentence=sentence_of[span.start],
+                is_negated=bool(is_negated) or bool(asserts_absence),
+                is_hypothetical=bool(is_hypothetical),
+                is_historical=bool(is_historical) or policy == "historical",
+                is_family=bool(is_family),
+                is_uncertain=bool(is_uncertain),
+                is_misspelled=bool(is_misspelled),
                 section=section,
             )
         )

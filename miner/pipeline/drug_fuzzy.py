@@ -8,7 +8,9 @@ every known name; within the distance limit it becomes a DRUG mention marked
 """
 
 
+import numpy
 from rapidfuzz.distance import Levenshtein
+from spacy.attrs import IS_ALPHA, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -45,30 +47,46 @@ class FuzzyDrugMatcher:
         self.excluded = excluded
 
     def __call__(self, doc: Doc) -> Doc:
-        taken = {t.i for s in doc.spans.get(SPAN_KEY, []) if s.label_ == DRUG for t in s}
-        for token in doc:
-            lower = token.lower_
-            if token.i in taken or len(lower) < 7 or not lower.endswith(_SUFFIXES):
+        if not len(doc):
+            return doc
+        values = doc.to_array([LOWER, IS_ALPHA])
+        strings = doc.vocab.strings
+        # each distinct alphabetic word is judged once: most words are short or end otherwise
+        candidates = {word for word in numpy.unique(values[values[:, 1] == 1, 0]).tolist()
+                      if self._may_be_misspelled(strings[word])}
+        if not candidates:
+            return doc
+        taken = {i for s in doc.spans.get(SPAN_KEY, []) if s.label_ == DRUG for i in range(s.start, s.end)}
+        for i in numpy.flatnonzero(numpy.isin(values[:, 0], list(candidates))).tolist():
+            if i in taken:
                 continue
-            if lower in self.excluded or lower in self.names or not token.is_alpha:
-                continue
-            best: tuple[int, ConceptRule] | None = None
-            for name, rule in self.names.items():
-                limit = max_distance(len(name))
-                if abs(len(name) - len(lower)) > limit:
-                    continue
-                distance = Levenshtein.distance(lower, name, score_cutoff=limit)
-                if distance <= limit and (best is None or distance < best[0]):
-                    best = (distance, rule)
+            best = self._nearest(strings[int(values[i, 0])])
             if best is None:
                 continue
-            span = Span(doc, token.i, token.i + 1, label=DRUG)
-            span._.norm = best[1].norm
-            span._.rule_id = f"{best[1].id}.fuzzy"
-            span._.attrs = best[1].attrs
+            span = Span(doc, i, i + 1, label=DRUG)
+            span._.norm = best.norm
+            span._.rule_id = f"{best.id}.fuzzy"
+            span._.attrs = best.attrs
             span._.is_misspelled = True
             add_span(doc, span)
         return doc
+
+    def _may_be_misspelled(self, lower: str) -> bool:
+        """Long enough, ending like an engager's name, and not a known name of either kind."""
+        return (len(lower) >= 7 and lower.endswith(_SUFFIXES) and lower not in self.excluded
+                and lower not in self.names)
+
+    def _nearest(self, lower: str) -> ConceptRule | None:
+        """The known name closest to ``lower`` within its distance limit (the first of equals)."""
+        best: tuple[int, ConceptRule] | None = None
+        for name, rule in self.names.items():
+            limit = max_distance(len(name))
+            if abs(len(name) - len(lower)) > limit:
+                continue
+            distance = Levenshtein.distance(lower, name, score_cutoff=limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, rule)
+        return None if best is None else best[1]
 
 
 @Language.factory("miner_drug_fuzzy", assigns=["doc.spans"], requires=["doc.spans"])

@@ -6,7 +6,7 @@ from spacy.tokens import Doc
 
 from miner.labels import FEVER, GRADE
 from miner.measures import find_grades, find_temperatures, is_crs_grade
-from miner.pipeline.extensions import add_span, register_extensions
+from miner.pipeline.extensions import add_span, doc_text, register_extensions
 
 
 class MeasureTagger:
@@ -16,7 +16,7 @@ class MeasureTagger:
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         if any(ch.isdigit() for ch in text) or "grade" in text.lower():
             for temp in find_temperatures(text):
                 if not temp.is_fever:

@@ -2,11 +2,14 @@
 
 
 import re
+from typing import Any
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from miner.pipeline.extensions import doc_text
 
 # Abbreviations whose trailing period does not end a sentence.
 _NO_BREAK = frozenset(
@@ -19,6 +22,7 @@ _DATED_ITEM = re.compile(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$")  # "... x1. 7/3: fev
 # dated or timed entry ("03/02 09:40 ...", "2115: T 38.5")
 _NEW_ITEM = re.compile(r"[ \t]*(?:[A-Z][A-Za-z/&() -]{0,30}:|[-•*][ \t]|\||\d{1,2}/\d{1,2}\b|\d{3,4}:|\d{1,2}:\d{2}\b)")
 _LINE_BREAK_MAX_LEN = 60  # a line shorter than this ends its sentence (lists, vitals)
+_ENDS = numpy.array([ord(mark) for mark in ".!?"], dtype="<u4")
 
 
 class SentenceSplitter:
@@ -32,12 +36,12 @@ class SentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
             return doc
-        starts = [False] * len(doc)  # set in one call at the end: each token-by-token set re-checks the Doc
-        starts[0] = True
-        text = doc.text  # built once: Doc.text joins every token on each access
+        starts = numpy.full(len(doc), -1, dtype="int64")  # 1 starts a sentence, -1 does not
+        starts[0] = 1
+        text = doc_text(doc)
         line_start = 0
-        for i, token in enumerate(doc[1:], start=1):
-            prev = doc[i - 1]
+        for i in _candidates(doc, text):
+            token, prev = doc[i], doc[i - 1]
             start = False
             if prev.is_space or "\n" in prev.whitespace_:
                 newline_text = prev.text if prev.is_space else prev.whitespace_
@@ -67,11 +71,35 @@ class SentenceSplitter:
                 elif last.text.endswith(".") and len(last.text) > 1 and token.is_title:
                     start = last.lower_.rstrip(".") not in _NO_BREAK and not last.like_num and not (
                         len(last.text) == 2 and last.text[0].isupper())  # "J. Smith"
-            starts[i] = start
-        # spaCy reads the array as uint64: -1 (not a start) must be cast, not written as int32
-        values = numpy.array([[1 if s else -1] for s in starts], dtype="int64").astype("uint64")
-        doc.from_array([SENT_START], values)  # type: ignore[arg-type]
+            if start:
+                starts[i] = 1
+        # set in one call: each token-by-token set re-checks the Doc. spaCy reads the array as
+        # uint64: -1 (not a start) must be cast, not written as int32
+        doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))  # type: ignore[arg-type]
         return doc
+
+
+def _candidates(doc: Doc, text: str) -> list[int]:
+    """Tokens that can start a sentence: after a whitespace token (a line break), or after a
+    token ending in ".", "!" or "?"; every other token continues its sentence."""
+    values = doc.to_array([IS_SPACE, IDX, LENGTH]).astype("int64")
+    codes = numpy.frombuffer(text.encode("utf-32-le"), dtype="<u4")  # one code point per offset
+    last_char = codes[values[:, 1] + numpy.maximum(values[:, 2], 1) - 1]
+    after = (values[:-1, 0] == 1) | numpy.isin(last_char[:-1], _ENDS)
+    return (numpy.flatnonzero(after) + 1).tolist()
+
+
+def sentence_bounds(sent_starts: Any) -> tuple[Any, Any, Any]:
+    """``(sentence of each token, start of each sentence, end of each sentence)`` from a
+    SENT_START array, as ``doc.sents`` and ``Span.sent`` read it (the first token always
+    starts a sentence)."""
+    is_start = numpy.asarray(sent_starts) == 1
+    if len(is_start):
+        is_start[0] = True
+    sentence_of = numpy.cumsum(is_start) - 1
+    starts = numpy.flatnonzero(is_start)
+    ends = numpy.append(starts[1:], len(is_start))
+    return sentence_of, starts, ends
 
 
 @Language.factory("miner_sentences", assigns=["token.is_sent_start"])

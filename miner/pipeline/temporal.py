@@ -7,10 +7,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from miner.labels import TIMING
-from miner.pipeline.extensions import add_span, register_extensions
+from miner.pipeline.extensions import add_span, doc_text, register_extensions, set_span_extension_values
 from miner.temporal import TemporalSettings, TimeValue, find_time_expressions_in_narrative
 
 _STATE_QUALIFIERS = frozenset({"within", "for", "up to", "until", "since"})
+_VALUE_FIELDS = tuple(f.name for f in dataclasses.fields(TimeValue))
 
 
 def is_timing_mention(value: TimeValue) -> bool:
@@ -43,15 +44,15 @@ class TimingTagger:
         ref_date = datetime.date.fromisoformat(reference[:10]) if reference else None
         day_first = doc.user_data.get("day_first", self.day_first) if doc.user_data else self.day_first
         settings = TemporalSettings(day_first=bool(day_first), reference_date=ref_date)
-        for value in find_time_expressions_in_narrative(doc.text, settings):
+        for value in find_time_expressions_in_narrative(doc_text(doc), settings):
             if not is_timing_mention(value):
                 continue
             span = doc.char_span(value.start, value.end, label=TIMING, alignment_mode="expand")
             if span is None:
                 continue
-            span._.norm = value.kind
-            span._.rule_id = f"timing.{value.kind}"
-            span._.value = dataclasses.asdict(value)
+            # value: the fields as dataclasses.asdict gives them (all plain), without its deep copy
+            set_span_extension_values(span, {"norm": value.kind, "rule_id": f"timing.{value.kind}",
+                                             "value": {name: getattr(value, name) for name in _VALUE_FIELDS}})
             add_span(doc, span)
         return doc
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from miner.gates import finditer_at, line_starts, starts_lines
+
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
     "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
@@ -63,6 +65,17 @@ _CASE_SECTION = re.compile(
 _TABLE_CAPTION = re.compile(r"^[ \t]*(?:\*\*)?Table\s+\d+\b[^\n]*$", re.MULTILINE)
 
 
+# patterns that open with "^": tried at line starts only (the engine would try every character)
+_AT_LINE_STARTS = frozenset(p for p in (_HEADING, _NUMBERED, _END, _CASE_SECTION, _TABLE_CAPTION) if starts_lines(p))
+
+
+def _find(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``pattern.finditer(text)``, at line starts only for a pattern that opens with "^"."""
+    if pattern in _AT_LINE_STARTS:
+        return finditer_at(pattern, text, line_starts(text))
+    return list(pattern.finditer(text))
+
+
 @dataclass(frozen=True)
 class PatientSegment:
     """A patient's stretch of the document text: ``text[start:end]``."""
@@ -109,9 +122,9 @@ _INLINE_END = re.compile(
 
 
 def _narrative_end(text: str, after: int, excluded: list[tuple[int, int]]) -> int:
-    ends = [m.start() for m in _END.finditer(text) if m.start() > after]
+    ends = [m.start() for m in _find(_END, text) if m.start() > after]
     ends += [m.start() for m in _INLINE_END.finditer(text) if m.start() > after]
-    captions = [m.start() for m in _TABLE_CAPTION.finditer(text) if m.start() > after]
+    captions = [m.start() for m in _find(_TABLE_CAPTION, text) if m.start() > after]
     tables = [s for s, _ in excluded if s > after]
     return min(ends + captions + tables + [len(text)])
 
@@ -155,7 +168,7 @@ def segment_patients(
     found: list[tuple[int, int, str, str]] = []
     for strategy, pattern in (("heading", _HEADING), ("opener", _OPENER)):
         candidates = []
-        for match in pattern.finditer(text):
+        for match in _find(pattern, text):
             if strategy == "heading" and len(match.group("rest") or "") > 100:
                 continue
             number = _number(match.group("id"))
@@ -176,7 +189,7 @@ def segment_patients(
     if len(found) < 2:
         numbered = [
             (m.start(), int(m.group("id")), f"Patient {m.group('id')}", "numbered")
-            for m in _NUMBERED.finditer(text)
+            for m in _find(_NUMBERED, text)
         ]
         kept = _increasing(numbered)
         if len(kept) >= 2:
@@ -194,7 +207,7 @@ def segment_patients(
                     end = min(end, _paragraphs_about_patient(text, start, end))
             segments.append(PatientSegment(label, number, start, end, how))
         return segments
-    section = _CASE_SECTION.search(text)
+    section = next(iter(_find(_CASE_SECTION, text)), None)
     start = section.start() if section else 0
     end = _narrative_end(text, start, excluded) if section else len(text)
     if end - start < 200 and not section:

@@ -35,7 +35,9 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
+from miner.gates import Gate, candidate_starts, finditer_at, fold, start_finder
 from miner.temporal.dates import DATE_RULES
 from miner.temporal.matching import (
     MatchContext,
@@ -54,6 +56,7 @@ from miner.temporal.numbers import (
     RANGE_SEPARATOR,
     UNIT,
     UNIT_GUARD,
+    WORD_VALUES,
     canonical_unit,
     iso_duration,
     parse_number,
@@ -995,6 +998,27 @@ RULES: tuple[Rule, ...] = (
 _NUMBER_WORD_START = compile_pattern(
     rf"{NUMBER_WORDS}|\b(?:an?|single)(?=\s+(?:min|hour|hr|day|week|wk|fortnight|month|year))"
 )
+# Found fast where a number word may start: its first three letters ("twe" of "twenty-one"),
+# or an article and a space; _number_word_starts keeps those where _NUMBER_WORD_START matches.
+_NUMBER_WORD_FINDER = compile_pattern(
+    "|".join(sorted({word[:3] for word in WORD_VALUES if word not in ("a", "an")}) + [r"an?\s"])
+)
+
+
+def _number_word_starts(text: str) -> list[int]:
+    """Starts of ``_NUMBER_WORD_START.finditer(text)``, trying the pattern only where the
+    finder matches at the start of a word (the pattern's own ``\b``)."""
+    starts: list[int] = []
+    position = 0
+    for found in _NUMBER_WORD_FINDER.finditer(text):
+        start = found.start()
+        if start < position or (start and (text[start - 1].isalnum() or text[start - 1] == "_")):
+            continue
+        match = _NUMBER_WORD_START.match(text, start)
+        if match is not None:
+            starts.append(start)
+            position = match.end()
+    return starts
 # Text without a digit and without any of these cannot hold an expression.
 _TIME_WORDS = (
     "hour", "hr", "min", "day", "week", "wk", "fortnight", "month", "mo", "year", "yr",
@@ -1011,28 +1035,91 @@ def _may_hold_expressions(text: str) -> bool:
     return any(word in lowered for word in _TIME_WORDS)
 
 
-def _candidates(ctx: MatchContext) -> list[tuple[int, int, int, TimeValue]]:
+_GATES = tuple(Gate.of(rule.pattern) for rule in RULES)
+_STARTS = tuple(start_finder(rule.pattern) for rule in RULES)  # "24 h", "13/05", "2024", "q2w"
+
+
+def _matches(ctx: MatchContext) -> list[tuple[int, Rule, re.Match[str]]]:
+    """Every rule's regex matches in the text, with the rule's priority. They depend on the
+    text only, so a second reading with other settings reuses them."""
     text = ctx.lowered
-    found: list[tuple[int, int, int, TimeValue]] = []
+    folded = fold(text)
+    found: list[tuple[int, Rule, re.Match[str]]] = []
     word_starts: list[int] | None = None
+    starts: dict[str, list[int] | None] = {}  # candidate starts by finder, shared by rules
     for priority, rule in enumerate(RULES):
+        if not _GATES[priority].admits(folded):
+            continue  # the words every match of the rule holds are not in the text
         matches: Iterable[re.Match[str] | None]
         if rule.at_number_words:
             if word_starts is None:
-                word_starts = [m.start() for m in _NUMBER_WORD_START.finditer(text)]
+                word_starts = _number_word_starts(text)
             matches = (rule.pattern.match(text, position) for position in word_starts)
         else:
-            matches = rule.pattern.finditer(text)
+            finder = _STARTS[priority]
+            if finder is not None and finder.pattern not in starts:
+                starts[finder.pattern] = candidate_starts(finder, text)
+            candidates = starts[finder.pattern] if finder is not None else None
+            if candidates is not None:  # tried only where a match can start: the same matches
+                matches = finditer_at(rule.pattern, text, candidates)
+            else:
+                matches = rule.pattern.finditer(text)
         for match in matches:
             if match is None:
                 continue
             start = match.start()
             if rule.word_start and start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
-            value = rule.build(match, ctx)
-            if value is not None and value.end > value.start:
-                found.append((value.start, value.end, priority, value))
+            found.append((priority, rule, match))
     return found
+
+
+def _candidates(ctx: MatchContext,
+                matches: list[tuple[int, Rule, re.Match[str]]] | None = None) -> list[tuple[int, int, int, TimeValue]]:
+    found: list[tuple[int, int, int, TimeValue]] = []
+    for priority, rule, match in _matches(ctx) if matches is None else matches:
+        value = rule.build(match, ctx)
+        if value is not None and value.end > value.start:
+            found.append((value.start, value.end, priority, value))
+    return found
+
+
+class _ReferenceReads:
+    """Settings that note whether a builder read the reference date: a value built without it
+    is the same under another reference date, so a second reading keeps it."""
+
+    def __init__(self, settings: TemporalSettings) -> None:
+        self._settings = settings
+        self.read = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("reference_date", "reference_is_written_date"):
+            self.read = True
+        return getattr(self._settings, name)
+
+
+_Built = list[tuple["TimeValue | None", bool]]  # each match's value, and whether it read the reference
+
+
+def _build(ctx: MatchContext, matches: list[tuple[int, Rule, re.Match[str]]], earlier: _Built | None = None) -> _Built:
+    """Each match's value; with ``earlier`` (the same matches built under other settings), only
+    those that read the reference date are built again."""
+    watched = _ReferenceReads(ctx.settings)
+    watched_ctx = replace(ctx, settings=cast(TemporalSettings, watched))
+    built: _Built = []
+    for index, (_, rule, match) in enumerate(matches):
+        if earlier is not None and not earlier[index][1]:
+            built.append(earlier[index])
+            continue
+        watched.read = False
+        built.append((rule.build(match, watched_ctx), watched.read))
+    return built
+
+
+def _found(matches: list[tuple[int, Rule, re.Match[str]]], built: _Built) -> list[tuple[int, int, int, TimeValue]]:
+    return [(value.start, value.end, priority, value)
+            for (priority, _, _), (value, _) in zip(matches, built, strict=True)
+            if value is not None and value.end > value.start]
 
 
 def _select(candidates: list[tuple[int, int, int, TimeValue]]) -> list[TimeValue]:
@@ -1094,7 +1181,12 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
         ['2024-03-04', '2024-05-13']
     """
     settings = settings or TemporalSettings()
-    first = find_time_expressions(text, settings)
+    if not text or not _may_hold_expressions(text):
+        return []
+    ctx = MatchContext.for_text(text, settings)
+    matches = _matches(ctx)  # the regexes run once; the second reading only rebuilds values
+    built = _build(ctx, matches)  # that read the reference date
+    first = _select(_found(matches, built))
     if settings.reference_date is not None:
         return _with_days_of_month(text, first)
     years = [(v.start, v.date[:4]) for v in first if v.kind in ("date", "date_list") and v.date]
@@ -1103,7 +1195,8 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
     if not years:
         return _with_days_of_month(text, first)
     reference = datetime.date(int(years[0][1]), 1, 1)
-    second = find_time_expressions(text, replace(settings, reference_date=reference, reference_is_written_date=False))
+    second_ctx = replace(ctx, settings=replace(settings, reference_date=reference, reference_is_written_date=False))
+    second = _select(_found(matches, _build(second_ctx, matches, built)))
     known = {(v.start, v.end): v for v in first}
     result: list[TimeValue] = []
     for value in second:

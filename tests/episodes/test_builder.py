@@ -169,3 +169,10 @@ def test_a_terse_abstract_sentence_is_read_clause_by_clause(extractor) -> None: 
     assert patient.hours_post_dose == [20, 30]
     assert "tocilizumab" in patient.treatments
     assert patient.classification == "probable"
+
+
+def test_a_drug_the_sentence_proposes_is_not_received(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 59-year-old man had grade 2 CRS on day +3 after axicabtagene ciloleucel, treated with "
+            "tocilizumab. Plan glofitamab (obinutuzumab pretreatment, inpatient step-up) or a clinical trial.")
+    (patient,) = _patients(extractor, text)
+    assert patient.drugs == ["axicabtagene ciloleucel"]

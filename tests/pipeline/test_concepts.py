@@ -128,7 +128,6 @@ def test_named_infection(mentions_of) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("text", "drug_is_hypothetical"), [
-    ("Not a case of recurrent CRS. Plan glofitamab or a clinical trial slot.", True),
     ("The CRS risk with glofitamab after CAR-T was discussed with the patient.", True),
     ("He received glofitamab and had CRS.", False),
 ])
@@ -137,3 +136,34 @@ def test_planned_and_discussed_drugs_are_hypothetical(nlp, text: str, drug_is_hy
 
     drugs = [m for m in doc_mentions(nlp(text)) if m.label == "DRUG"]
     assert drugs and all(m.is_hypothetical == drug_is_hypothetical for m in drugs)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "phrases"),
+    [
+        ([{"ORTH": {"IN": ["CRS", "CRs"]}}], ("ORTH", [["CRS"], ["CRs"]])),
+        ([{"LOWER": "grade"}, {"LOWER": {"IN": ["2", "ii"]}}], ("LOWER", [["grade", "2"], ["grade", "ii"]])),
+        ([{"ORTH": "CRS", "OP": "?"}], None),  # an operator
+        ([{"LOWER": "CRS"}], None),  # a LOWER word in upper case never matches: left to the Matcher
+        ([{"ORTH": "CRS"}, {"LOWER": "grade"}], None),  # two attributes
+        ([{"IS_DIGIT": True}], None),
+    ],
+)
+def test_token_patterns_that_are_only_words_become_phrases(pattern, phrases) -> None:  # type: ignore[no-untyped-def]
+    from miner.pipeline.concepts import pattern_phrases
+
+    assert pattern_phrases(pattern) == phrases
+
+
+def test_token_patterns_match_the_same_as_phrases_or_with_the_matcher(nlp) -> None:  # type: ignore[no-untyped-def]
+    concepts = nlp.get_pipe("miner_concepts")
+    text = "CRS, CRs and crs; not Crs."
+    found = []
+    for as_phrases in (True, False):
+        concepts.tokens_as_phrases = as_phrases
+        try:
+            doc = concepts(nlp.make_doc(text))
+        finally:
+            concepts.tokens_as_phrases = True
+        found.append([(s.text, s._.rule_id) for s in doc.spans["miner"] if s.label_ == CRS])
+    assert found[0] == found[1] == [("CRS", "crs.abbrev"), ("CRs", "crs.abbrev"), ("crs", "crs.abbrev_lower")]
