@@ -247,7 +247,10 @@ def scope_of(rule: ContextRule, start: int, end: int, sentence: tuple[int, int])
 def limit_scope(modifier: Modifier, other: Modifier) -> None:
     """Cut ``modifier``'s scope at ``other`` when ``other`` terminates it or shares its category
     ("no fever, no CRS": the second "no" starts its own scope)."""
-    if not overlaps((modifier.scope_start, modifier.scope_end), (other.scope_start, other.scope_end)):
+    # medspaCy (1.3) tests this with its asymmetric overlap, so a terminator whose scope holds
+    # the modifier's whole scope never cut it: "38.9 °C; cultures were negative" negated the
+    # fever across the semicolon. Scopes that share a token limit each other here.
+    if not _share_tokens((modifier.scope_start, modifier.scope_end), (other.scope_start, other.scope_end)):
         return
     direction = modifier.rule.direction
     if direction == TERMINATE:
@@ -258,6 +261,10 @@ def limit_scope(modifier: Modifier, other: Modifier) -> None:
         modifier.scope_end = min(modifier.scope_end, other.start)
     if direction in (BACKWARD, BIDIRECTIONAL) and other.end < modifier.end:
         modifier.scope_start = max(modifier.scope_start, other.end)
+
+
+def _share_tokens(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def limit_scopes(modifiers: list[Modifier]) -> None:

@@ -287,3 +287,12 @@ def test_a_listed_differential_is_not_an_alternative_explanation(extractor) -> N
     (patient,) = _patients(extractor, text)
     assert patient.alternatives == []
     assert patient.classification == "probable"
+
+
+def test_hours_after_the_start_of_a_continuous_infusion(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 58-year-old woman with B-ALL received blinatumomab. Cycle 2 was started on 17 March 2025. "
+            "Ten hours after the start of the infusion she developed a temperature of 39.6 °C; cultures "
+            "were negative and she received tocilizumab. For cycle 3, started on 28 April 2025, sixteen "
+            "hours after the start she had a temperature of 38.9 °C; blood cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [10, 16]

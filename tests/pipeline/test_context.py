@@ -177,3 +177,14 @@ def test_scopes_limited_per_sentence_equal_all_pairs(specs) -> None:  # type: ig
         limit_scopes(group)
     assert [(m.scope_start, m.scope_end) for m in every] == [
         (m.scope_start, m.scope_end) for m in sorted((m for g in grouped for m in g), key=lambda m: m.start)]
+
+
+def test_a_terminator_cuts_a_scope_it_contains(nlp) -> None:  # type: ignore[no-untyped-def]
+    # medspaCy 1.3 never cut a max_scope-limited scope with a terminator whose scope held it
+    # (its overlap test is asymmetric): the fever was negated across the semicolon
+    doc = nlp("Ten hours after the start of the infusion she developed a temperature of 39.6 °C; "
+              "cultures were negative.")
+    fevers = [s for s in doc.spans["miner"] if s.label_ == "FEVER"]
+    assert fevers and not any(s._.is_negated for s in fevers)
+    cultures = [s for s in doc.spans["miner"] if s.label_ == "INFECTION_WORKUP"]
+    assert cultures and all(s._.is_negated for s in cultures)
