@@ -257,9 +257,13 @@ def limit_scope(modifier: Modifier, other: Modifier) -> None:
         return
     if other.rule.direction != TERMINATE and other.rule.category != modifier.rule.category:
         return
-    if direction in (FORWARD, BIDIRECTIONAL) and other.start > modifier.start:
+    # a terminator right against the modifier introduces its list ("Negative for: fever,
+    # chills"); it ends nothing
+    if direction in (FORWARD, BIDIRECTIONAL) and other.start > modifier.start and not (
+            other.rule.direction == TERMINATE and other.start == modifier.end):
         modifier.scope_end = min(modifier.scope_end, other.start)
-    if direction in (BACKWARD, BIDIRECTIONAL) and other.end < modifier.end:
+    if direction in (BACKWARD, BIDIRECTIONAL) and other.end < modifier.end and not (
+            other.rule.direction == TERMINATE and other.end == modifier.start):
         modifier.scope_start = max(modifier.scope_start, other.end)
 
 

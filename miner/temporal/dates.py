@@ -198,6 +198,11 @@ def _build_month_first(match: re.Match[str], ctx: MatchContext) -> TimeValue | N
     return _date_value(match, ctx, _iso(year, month_number(month_text), day), start)
 
 
+# "F/u on febrile episode 5/31", "fever 5/31", "the dose 3/14": an event named just before
+_EVENT_NOUN_BEFORE = re.compile(r"\b(?:episodes?|fevers?|febrile|admission|visit|infusions?|injections?|"
+                                r"presentation|event)\s+(?:of\s+|on\s+)?\Z")
+
+
 def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     p1, p2, p3, sep = match.group("p1"), match.group("p2"), match.group("p3"), match.group("sep")
     if p3 is not None:
@@ -225,7 +230,8 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     prep = _preposition(ctx, match.start())
     is_dated = ctx.whole or (prep is not None and prep.group("prep") in _DAY_MONTH_PREPS) or (
         _ITEM_START.search(ctx.lowered, max(0, match.start() - 40), match.start()) is not None
-        and _ENTRY_AFTER.match(ctx.lowered, match.end()) is not None)
+        and _ENTRY_AFTER.match(ctx.lowered, match.end()) is not None) or (
+        _EVENT_NOUN_BEFORE.search(ctx.lowered, max(0, match.start() - 30), match.start()) is not None)
     # "Interval history: 27/2: fever ...", "03/02 09:40 C4D1 given", "01/05-02/23: weekly doses"
     if reference_year is None or not is_dated:
         return None

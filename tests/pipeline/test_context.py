@@ -188,3 +188,15 @@ def test_a_terminator_cuts_a_scope_it_contains(nlp) -> None:  # type: ignore[no-
     assert fevers and not any(s._.is_negated for s in fevers)
     cultures = [s for s in doc.spans["miner"] if s.label_ == "INFECTION_WORKUP"]
     assert cultures and all(s._.is_negated for s in cultures)
+
+
+@pytest.mark.parametrize(("text", "negated"), [
+    ("a fever at 38.4 °C, without hypotension or desaturation: grade 1 CRS", {"fever": False, "CRS": False}),
+    ("ROS negative for: fever, chills.", {"fever": True}),
+    ("Denies: fever.", {"fever": True}),
+])
+def test_a_colon_ends_a_scope_unless_it_opens_the_modifiers_list(nlp, text: str,  # type: ignore[no-untyped-def]
+                                                                 negated: dict[str, bool]) -> None:
+    doc = nlp(text)
+    found = {s.text: s._.is_negated for s in doc.spans["miner"] if s.label_ in ("FEVER", "CRS")}
+    assert {k: found[k] for k in negated} == negated

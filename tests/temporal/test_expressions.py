@@ -755,3 +755,11 @@ def test_days_sharing_a_month(text: str, dates: tuple[str, ...]) -> None:
 
 def test_grades_before_a_date_are_not_days() -> None:
     assert not [v for v in find_time_expressions("grade 1 and 2 March 2025") if v.kind == DL]
+
+
+def test_a_year_less_date_after_an_event_word() -> None:
+    settings = TemporalSettings(day_first=False, reference_date=datetime.date(2024, 6, 2))
+    dates = [v.date for v in find_time_expressions("F/u on febrile episode 5/31: cultures negative", settings)
+             if v.kind == DT]
+    assert dates == ["2024-05-31"]
+    assert not [v for v in find_time_expressions("a ratio 1/2 was used", settings) if v.kind == DT]
