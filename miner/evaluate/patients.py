@@ -66,9 +66,16 @@ class PatientScore:
         self.matched += other.matched
 
 
+_WORDS = {w: str(i + 1) for i, w in enumerate("one two three four five six seven eight nine ten".split())}
+
+
 def _number(label: str) -> str:
+    """The case number of a label: "Case 2", "Pt #2", "Patient B", "Case two" -> "2" ("B")."""
     match = re.search(r"(\d+|\b[A-J]\b)\s*$", label.strip())
-    return match.group(1) if match else label.strip().lower()
+    if match:
+        return match.group(1)
+    word = re.search(r"\b([a-z]+)\s*$", label.strip().lower())
+    return _WORDS.get(word.group(1), label.strip().lower()) if word else label.strip().lower()
 
 
 def _treatments_of(record: dict[str, Any]) -> set[str]:

@@ -21,7 +21,7 @@ _ORDINALS = {
 _LETTERS = {c: i + 1 for i, c in enumerate("ABCDEFGHIJ")}
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 
-_ID = r"(?P<id>\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X))"
+_ID = r"(?P<id>\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X)|(?i:one|two|three|four|five|six|seven|eight|nine|ten))"
 _WORD = r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant)"
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 _HEADING = re.compile(
@@ -36,8 +36,8 @@ _OPENER = re.compile(
     re.MULTILINE,
 )
 _ORDINAL_OPENER = re.compile(
-    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:The|Our|A)\s+(?P<ord>first|second|third|fourth|fifth|sixth|"
-    r"seventh|eighth|ninth|tenth)(?:\s+(?:patient|case)\b"
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:(?:The|Our|A|In\s+(?:the|our))\s+)?(?P<ord>first|second|third|fourth|fifth|"
+    r"sixth|seventh|eighth|ninth|tenth)(?:\s+(?:patient|case|man|woman|boy|girl|subject|participant)\b"
     # "The second, a 74-year-old man, ...", "The first is a 68-year-old woman"
     r"|(?=,?\s+(?:(?:is|was)\s+)?an?\s+\d{1,3}[- ](?:year|yr)s?[- ]old))",
     re.MULTILINE | re.IGNORECASE,
@@ -87,9 +87,14 @@ class PatientSegment:
     how: str  # "heading", "opener", "ordinal", "numbered", "single"
 
 
+_NUMBER_WORDS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten".split())}
+
+
 def _number(token: str) -> int | None:
     if token.isdigit():
         return int(token)
+    if token.lower() in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token.lower()]  # "Case two"
     return _ROMAN.get(token, _LETTERS.get(token))  # "I", "V", "X" read as Roman numerals
 
 

@@ -23,6 +23,11 @@ from miner.segment.patients import segment_patients
          ["Patient A", "Patient B"]),
         ("Observation 1\n\nMrs D., 67 years old, began teclistamab.\n\nObservation 2\n\nMr R., 72 years old.",
          ["Observation 1", "Observation 2"]),
+        ("Case one\nA 64-year-old woman.\n\nCase two\nA 65-year-old man.", ["Case one", "Case two"]),
+        ("First patient: a 60-year-old man had CRS. Second patient: a 71-year-old woman had fever.",
+         ["Patient 1", "Patient 2"]),
+        ("In the first case, a 60-year-old man had CRS. In the second case, a woman had fever.",
+         ["Patient 1", "Patient 2"]),
         ("We describe three patients. The first is a 68-year-old woman on teclistamab. The second, a "
          "74-year-old man, has received talquetamab. The third, a 59-year-old woman on elranatamab, had "
          "one fever.", ["Patient 1", "Patient 2", "Patient 3"]),
@@ -58,3 +63,7 @@ def test_table_region_ends_a_narrative() -> None:
     table_start = text.index("Case\tAge")
     segments = segment_patients(text, [(table_start, len(text))])
     assert segments[-1].end == table_start
+
+
+def test_an_enumeration_is_not_a_series() -> None:
+    assert [x.label for x in segment_patients("First, we thank the team. Second, we note the limits.")] == ["Case 1"]
