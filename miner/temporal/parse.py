@@ -623,6 +623,52 @@ def _build_every_amount(match: re.Match[str], ctx: MatchContext) -> TimeValue | 
     )
 
 
+# "at 2-week intervals", "at intervals of 14 days", "three weeks apart", "separated by 21
+# days", "an interval of 30 days", "a fortnight apart", "with each 21-day cycle"
+_AMOUNT_INTERVAL = (
+    rf"\b(?:at|in)\s+(?:(?:regular|roughly|about|approximately|similar)\s+)?{_amount(NUMBER)}[\s-]*intervals?\b"
+    rf"|\b(?:at\s+|with\s+)?(?:an?\s+)?(?:regular\s+)?intervals?\s+of\s+(?:about\s+|approximately\s+|roughly\s+)?"
+    rf"{_amount(NUMBER).replace('?P<', '?P<i_')}"
+    rf"|{_amount(NUMBER).replace('?P<', '?P<a_')}\s+apart\b"
+    rf"|\bseparated\s+by\s+(?:about\s+|approximately\s+|roughly\s+)?{_amount(NUMBER).replace('?P<', '?P<s_')}"
+    rf"|\b(?:with|after|following)\s+(?:each|every)\s+(?P<c_n>\d{{1,2}})[\s-]*(?P<c_unit>day|week)\s+cycles?\b"
+    rf"|\ba\s+(?P<fortnight>fortnight)\s+apart\b"
+)
+
+
+class _Renamed:
+    """A match seen through one prefix of its group names ("i_lo" read as "lo")."""
+
+    def __init__(self, match: re.Match[str], prefix: str) -> None:
+        self.match, self.prefix, self.re = match, prefix, _RenamedPattern(match, prefix)
+
+    def group(self, name: str) -> str | None:
+        return self.match.group(self.prefix + name)
+
+    def start(self, name: str | int = 0) -> int:
+        return self.match.start(self.prefix + name if isinstance(name, str) else name)
+
+
+class _RenamedPattern:
+    def __init__(self, match: re.Match[str], prefix: str) -> None:
+        self.groupindex = {name[len(prefix):]: index for name, index in match.re.groupindex.items()
+                           if name.startswith(prefix)}
+
+
+def _build_amount_interval(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    if match.group("fortnight"):
+        return _interval(match, ctx, 2, 2, "week", unit="week")
+    if match.group("c_n"):
+        unit = match.group("c_unit").lower()
+        n = float(match.group("c_n"))
+        return _interval(match, ctx, n, n, unit, unit="cycle", anchor=ANCHOR_EACH_DOSE)
+    prefix = next(p for p in ("", "i_", "a_", "s_") if match.group(p + "lo") is not None)
+    amount = _read_amount(_Renamed(match, prefix), ctx, with_prefix=False)  # type: ignore[arg-type]
+    if amount is None or amount.unit not in ("day", "week", "month"):
+        return None
+    return _interval(match, ctx, amount.low, amount.high, amount.unit, unit=amount.unit)
+
+
 def _build_every_other(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     word = match.group("ord").lower()
     times = 2 if word in ("other", "alternate") else parse_ordinal(word)
@@ -964,6 +1010,7 @@ RULES: tuple[Rule, ...] = (
     word_rule("cycle_day.ordinal_cycle", _CYCLE_WORD, _build_cycle_word),
     word_rule("interval.every_amount", _EVERY_AMOUNT, _build_every_amount),
     word_rule("interval.every_other", _EVERY_OTHER, _build_every_other),
+    word_rule("interval.amount_interval", _AMOUNT_INTERVAL, _build_amount_interval),
     word_rule("interval.every_unit", _EVERY_UNIT, _build_every_unit),
     word_rule("interval.adverb", _ADVERB, _build_adverb),
     Rule("interval.q", _Q_NOTATION, _build_q_notation),

@@ -176,3 +176,11 @@ def test_a_drug_the_sentence_proposes_is_not_received(extractor) -> None:  # typ
             "tocilizumab. Plan glofitamab (obinutuzumab pretreatment, inpatient step-up) or a clinical trial.")
     (patient,) = _patients(extractor, text)
     assert patient.drugs == ["axicabtagene ciloleucel"]
+
+
+def test_episodes_so_many_weeks_apart(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Two late CRS episodes, three weeks apart, followed the C4D1 and C5D1 doses of glofitamab; blood "
+            "cultures were negative and she received tocilizumab.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [21, 21]
+    assert patient.classification == "probable"
