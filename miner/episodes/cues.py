@@ -31,7 +31,8 @@ LATE_PHASE = re.compile(
 RECURRING = re.compile(
     r"\b(?:recurren\w*|recurr\w+|recur|recurs|repeated\w*|repetitive|cyclic\w*|periodic\w*|"
     r"every|each|consistently|regularly|regular intervals|predictabl\w*|"
-    r"(?:several|multiple|numerous|many|further|two|three|four|five|six|[2-9]|1\d) (?:[\w-]+ ){0,2}(?:episodes|fevers|events)|"
+    r"(?:several|multiple|numerous|many|further|two|three|four|five|six|[2-9]|1\d) (?:[\w-]+ ){0,2}"
+    r"(?:episodes|fevers|events)|"
     r"again|typically|invariably|reproducibl\w*|monthly|weekly|biweekly|"
     r"(?:most|many) (?:weeks|months|doses|injections|infusions)|nearly always|almost always)\b",
     re.IGNORECASE,

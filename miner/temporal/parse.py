@@ -106,7 +106,7 @@ def _amount(low: str) -> str:
 # Read backwards from a number: "within", "up to", "~", "approximately", "between".
 _PREFIX = compile_pattern(
     r"(?:(?P<sym>[<≤])\s*|\b(?P<qual>within|after|before|at|up\s+to|for|over|since|until|by|less\s+than|under|"
-    r"(?:within|in|during)\s+the\s+first|the\s+first)\s+)?"
+    r"(?:within|in|during)\s+the\s+first|the\s+first|in\s+the)\s+)?"
     r"(?:(?P<approx>[~≈∼]|\b(?:approximately|approx\.?|about|roughly|around|nearly|almost|"
     r"circa|ca\.))\s*)?"
     r"(?:\b(?P<between>between)\s+)?\Z"
@@ -119,6 +119,7 @@ _QUALIFIER_NAMES = {
     "in the first": "within",
     "during the first": "within",
     "the first": "within",
+    "in the": "within",  # "in the 24 h after each dose"
 }
 
 _DOSE_WORDS = r"doses?|dosing|infusions?|injections?|administrations?|inj\.?|admin"
@@ -131,7 +132,7 @@ _POST_MODIFIER = (
 _POST_TAIL = rf"post[\s-]*(?P<pmods>(?:{_POST_MODIFIER}[\s-]+){{0,3}})(?P<pnoun>{_DOSE_WORDS})\b"
 # "after the second dose", "of each infusion", "following each weekly injection"
 _AFTER_TAIL = (
-    r"(?P<conn>after|following|from|of|since)\s+(?P<amods>(?:[\w./%-]+,?\s+){0,7}?)"
+    r"(?P<conn>after|following|from|of|since|into)\s+(?P<amods>(?:[\w./%-]+,?\s+){0,7}?)"
     rf"(?P<anoun>{_DOSE_WORDS})\b"
 )
 # "after C2D1"
@@ -380,6 +381,9 @@ _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
 _DAY_AFTER_DOSE = (rf"\bthe\s+(?:(?:next|following)\s+)?(?:day|morning)\s+(?:after|following)\s+"
                    rf"(?P<amods>(?:[\w./%-]+,?\s+){{0,7}}?){_DOSE_NOUN}")
 _NEXT_DAY = r"\b(?:next|following|subsequent)\s+(?:day|morning)\b"
+# "on the second day after the dose": [24, 48] h (the annotation guidelines)
+_NTH_DAY_AFTER = (rf"\bthe\s+(?P<nth>second|third|fourth|2nd|3rd|4th)\s+day\s+(?:after|following)\s+"
+                  rf"(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}")
 # "on the evening of each infusion", "the night of the dose", "the same day as the injection":
 # onset on the day of the dose, tied to it, but no hours are stated
 _SAME_DAY = (
@@ -448,6 +452,15 @@ def _build_day_after_dose(match: re.Match[str], ctx: MatchContext) -> TimeValue 
         periodic=anchor == ANCHOR_EACH_DOSE,
         qualifier="after",
     )
+
+
+def _build_nth_day_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    nth = parse_ordinal(match.group("nth"))
+    if nth is None:  # pragma: no cover - the pattern admits only ordinals
+        return None
+    anchor, anchor_text = _phrase_anchor(match, ctx)
+    return make_value(KIND_POST_DOSE, match, ctx, hours=(24.0 * (nth - 1), 24.0 * nth), unit="day",
+                      anchor=anchor, anchor_text=anchor_text, periodic=anchor == ANCHOR_EACH_DOSE, qualifier="after")
 
 
 def _build_next_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
@@ -1022,6 +1035,7 @@ RULES: tuple[Rule, ...] = (
     Rule("post_dose.words", _POST_DOSE_WORDS, _build_post_dose, at_number_words=True),
     word_rule("post_dose.day_after", _DAY_AFTER_DOSE, _build_day_after_dose),
     word_rule("post_dose.next_day", _NEXT_DAY, _build_next_day),
+    word_rule("post_dose.nth_day_after", _NTH_DAY_AFTER, _build_nth_day_after),
     word_rule("post_dose.overnight", _OVERNIGHT, _build_overnight),
     word_rule("post_dose.soon_after", _SOON_AFTER, _build_soon_after),
     word_rule("post_dose.same_day", _SAME_DAY, _build_same_day),
