@@ -256,16 +256,20 @@ def episode_rows(record: PatientRecord) -> list[dict[str, Any]]:
     return rows
 
 
-def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem], out_dir: Path,
-                         export_id: str) -> dict[str, int]:
+def write_screen_outputs(results: Iterable[PatientResult], problems: Iterable[RowProblem], out_dir: Path,
+                         export_id: str, *, max_snippet: int | None = None) -> dict[str, int]:
     """The outputs of ``miner screen``: those of ``extract`` keyed by patient_id, with a
-    manifest row per note (and per unreadable row) and ``notes.csv``."""
-    counts = {"notes": 0, "ok": 0, "failed": len(problems), "patients": 0, "probable": 0, "possible": 0,
+    manifest row per note (and per unreadable row) and ``notes.csv``.
+
+    Written as they come, one patient at a time, so that nothing is held but the patient
+    being written: ``results`` in patient_id order, then ``problems`` (iterated only after
+    the last result, by source and row) at the end of the manifest. ``max_snippet`` cuts
+    every evidence snippet (``--evidence-only``)."""
+    counts = {"notes": 0, "ok": 0, "failed": 0, "patients": 0, "probable": 0, "possible": 0,
               "unlikely": 0, "mentions": 0}
-    ordered = sorted(results, key=lambda r: r.patient_id)
     with contextlib.ExitStack() as stack:
         jsonl, writers = _open_outputs(stack, out_dir, {**_CSV_FIELDS, "notes": NOTE_CSV_FIELDS})
-        for result in ordered:
+        for result in results:
             for summary in sorted(result.notes, key=lambda s: s.note.sort_key):
                 counts["notes"] += 1
                 counts["ok"] += 1
@@ -279,8 +283,11 @@ def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem
                 counts["mentions"] += 1
                 writers["mentions"].writerow(mention_row(mention, export_id, result.patient_id, note_id))
             if result.record is not None:
+                if max_snippet is not None:
+                    limit_snippets(result.record, max_snippet)
                 _write_record(result.record, jsonl, writers, counts)
-        for problem in sorted(problems, key=lambda p: (p.source, p.row)):
+        for problem in problems:
+            counts["failed"] += 1
             writers["manifest"].writerow({
                 "path": problem.source, "doc_id": problem.note_id, "status": "failed",
                 "reason": f"row {problem.row}: {problem.reason}" if problem.row
