@@ -298,19 +298,28 @@ def write_screen_outputs(results: Iterable[PatientResult], problems: Iterable[Ro
 
 def write_partitioned_parquet(out_dir: Path) -> None:
     """patients and episodes as Parquet datasets partitioned by classification / phase
-    (``OUT/parquet/patients/classification=probable/...``), for cluster-side analysis."""
-    import pandas as pd
+    (``OUT/parquet/patients/classification=probable/...``), for cluster-side analysis. The
+    CSV files are read and written in blocks, every column as text, so memory holds a block."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.dataset as pa_dataset
 
     target = out_dir / "parquet"
     for name, column in (("patients", "classification"), ("episodes", "phase")):
-        frame = pd.read_csv(out_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+        source = out_dir / f"{name}.csv"
+        with source.open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
         folder = target / name
         if folder.exists():
-            import shutil
-
             shutil.rmtree(folder)
-        if len(frame):
-            frame.to_parquet(folder, partition_cols=[column], index=False,
-                             basename_template="part-{i}.parquet")  # stable file names
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True)
+        reader = pa_csv.open_csv(
+            source, read_options=pa_csv.ReadOptions(block_size=1 << 20),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+        pa_dataset.write_dataset(reader, folder, format="parquet", partitioning=[column],
+                                 partitioning_flavor="hive", basename_template="part-{i}.parquet",  # stable names
+                                 preserve_order=True, existing_data_behavior="overwrite_or_ignore")
