@@ -133,21 +133,43 @@ def admission_date(note: Note, day_first: bool) -> str | None:
     return None
 
 
+MAX_NEW_STRINGS = 100_000  # distinct token strings a pipeline may learn before it is built afresh (~100 MB)
+
+
 class Screener:
-    """Screens note exports; the spaCy pipeline is built once."""
+    """Screens note exports; the spaCy pipeline is built once, and again when it has grown.
+
+    spaCy keeps every distinct token string it has read (its string store, lexemes and
+    tokenizer cache), so over millions of real notes (names, numbers, misspellings) the
+    pipeline itself would grow with the export. A Screener that built its own pipeline
+    builds it afresh once it has learnt ``max_new_strings`` strings; the results do not
+    depend on what a pipeline has read before (tested). A pipeline passed in is kept.
+    """
 
     def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None,
-                 day_first: bool = True, prefilter: bool = True) -> None:
-        if nlp is None:
-            from miner.pipeline import build_nlp
-
-            nlp = build_nlp()
-        self.nlp = nlp
+                 day_first: bool = True, prefilter: bool = True, max_new_strings: int = MAX_NEW_STRINGS) -> None:
+        self._builds_own = nlp is None
+        self.nlp = self._build() if nlp is None else nlp
+        self.max_new_strings = max_new_strings
+        self._fresh_strings = len(self.nlp.vocab.strings)
+        self.rebuilds = 0
         self.criteria = criteria or load_criteria()
         self.day_first = day_first
         # a patient whose notes never name a T-cell engager, a -mab drug or CRS cannot be
         # output (see screen_patient): skip the pipeline for them
         self.prefilter = Prefilter.from_patterns() if prefilter and self.criteria.require_t_cell_engager else None
+
+    @staticmethod
+    def _build() -> Language:
+        from miner.pipeline import build_nlp
+
+        return build_nlp()
+
+    def _renew_grown_pipeline(self) -> None:
+        if self._builds_own and len(self.nlp.vocab.strings) - self._fresh_strings > self.max_new_strings:
+            self.nlp = self._build()
+            self._fresh_strings = len(self.nlp.vocab.strings)
+            self.rebuilds += 1
 
     def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
         """One record from all the notes of one patient."""
@@ -156,6 +178,7 @@ class Screener:
         notes = sorted(notes, key=lambda n: n.sort_key)
         if self.prefilter is not None and not self.prefilter.any_matches(n.text for n in notes):
             return PatientResult(patient_id, None, [], [NoteSummary(n) for n in notes])
+        self._renew_grown_pipeline()
         day_first = infer_day_first((n.text for n in notes), self.day_first)
         docs = []
         for note in notes:

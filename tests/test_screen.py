@@ -354,3 +354,20 @@ def test_patients_are_read_as_they_are_screened_and_journaled(tmp_path: Path, wo
     again = [r.patient_id for r in screen_groups(groups(), partial(screen_in_parallel, _Refuse(), workers=workers),  # type: ignore[arg-type]
                                                 journal)]
     assert again == order  # a resumed run takes every patient from the journal, in order
+
+
+def test_a_pipeline_built_afresh_gives_the_same_records(nlp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from miner.ingest.by_patient import NotesByPatient
+
+    with NotesByPatient(tmp_path / "sort") as reader:
+        reader.read(REPO / "corpora" / "notes" / "sample" / "notes.csv")
+        groups = [g for g in reader.groups() if g.patient_id <= "P000008"]
+    renewing = Screener(max_new_strings=50)  # its own pipeline, rebuilt once it has read 50 new strings
+    kept = Screener(nlp=nlp, max_new_strings=0)
+    for group in groups:
+        a = renewing.screen_patient(group.patient_id, group.notes, "x")
+        b = kept.screen_patient(group.patient_id, group.notes, "x")
+        assert (a.record.to_dict() if a.record else None) == (b.record.to_dict() if b.record else None)
+        assert a.mentions == b.mentions and a.notes == b.notes
+    assert renewing.rebuilds >= 3
+    assert kept.nlp is nlp and kept.rebuilds == 0  # a pipeline passed in is never replaced
