@@ -220,12 +220,15 @@ def _read_parquet(path: Path, mapping: dict[str, str], day_first: bool,
     except ImportError as err:  # pragma: no cover - pyarrow ships with the project
         raise IngestError(str(path), "reading Parquet needs pyarrow (pip install 'pyarrow<26')") from err
     try:
-        table = pq.ParquetFile(path)
+        # a buffered stream, no pre-buffering: row groups are read as they are needed
+        table = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
     except Exception as err:
         raise IngestError(str(path), f"not a readable Parquet file: {err}") from err
-    _check_columns(table.schema_arrow.names, mapping, str(path), undated)
+    names = table.schema_arrow.names
+    _check_columns(names, mapping, str(path), undated)
+    columns = [c for c in dict.fromkeys(mapping.get(f, f) for f in REQUIRED + OPTIONAL) if c in names]
     number = 0
-    for batch in table.iter_batches(batch_size=5000):
+    for batch in table.iter_batches(batch_size=1000, columns=columns, use_threads=False):
         for row in batch.to_pylist():
             number += 1
             yield _note_from_row(row, number, str(path), mapping, day_first, undated)
