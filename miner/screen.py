@@ -14,6 +14,11 @@ date order:
 
 Evidence in the records points at the note (``doc_id`` is the note_id, offsets are into
 the note's text).
+
+Patients arrive one at a time from :class:`~miner.ingest.by_patient.NotesByPatient` (the
+export sorted by patient on disk) and :func:`screen_groups` screens them in order, here or
+in worker processes or on a Dask cluster, a few chunks ahead at most: memory holds the
+patients in flight, not the export.
 """
 
 from __future__ import annotations
@@ -292,6 +297,10 @@ def _screen_chunk(tasks: list[Task]) -> list[PatientResult]:
     return [_WORKER_SCREENER.screen_patient(*task) for task in tasks]
 
 
+def _known(result: PatientResult) -> Callable[[], list[PatientResult]]:
+    return lambda: [result]
+
+
 def _in_order(items: Iterable[Task | PatientResult], submit: Callable[[list[Task]], Callable[[], list[PatientResult]]],
               *, chunk: int, window: int) -> Iterator[PatientResult]:
     """Results in the order of ``items``: tasks go to ``submit`` in chunks of ``chunk``
@@ -305,7 +314,7 @@ def _in_order(items: Iterable[Task | PatientResult], submit: Callable[[list[Task
             if batch:
                 pending.append(submit(batch))
                 batch = []
-            pending.append(lambda done=item: [done])  # type: ignore[misc]
+            pending.append(_known(item))
         else:
             batch.append(item)
             if len(batch) >= chunk:
