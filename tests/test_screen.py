@@ -371,3 +371,17 @@ def test_a_pipeline_built_afresh_gives_the_same_records(nlp, tmp_path: Path) -> 
         assert a.mentions == b.mentions and a.notes == b.notes
     assert renewing.rebuilds >= 3
     assert kept.nlp is nlp and kept.rebuilds == 0  # a pipeline passed in is never replaced
+
+
+def test_a_truncated_gzip_export_is_listed_not_a_crash(tmp_path: Path) -> None:
+    import gzip
+
+    export = _write_csv(tmp_path / "export.csv", [*COURSE, *OTHERS] * 40)
+    packed = gzip.compress(export.read_bytes())
+    truncated = tmp_path / "truncated.csv.gz"
+    truncated.write_bytes(packed[: len(packed) // 2])  # the copy stopped half-way
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["screen", str(truncated), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    (row,) = csv.DictReader((out / "manifest.csv").open(encoding="utf-8"))
+    assert row["status"] == "failed" and "cannot be read to its end" in row["reason"]
