@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -148,19 +149,13 @@ def screen(
     number and reason). Exit code 0 when every row was read, 1 when any row failed.
     """
     import time
+    from functools import partial
 
     from miner.classify.criteria import load_criteria
-    from miner.export.files import limit_snippets, write_partitioned_parquet, write_screen_outputs
-    from miner.ingest.document import IngestError
-    from miner.ingest.notes import RowProblem, parse_mapping, read_note_export
-    from miner.screen import (
-        PatientResult,
-        Screener,
-        group_notes,
-        notes_digest,
-        screen_in_parallel,
-        screen_with_dask,
-    )
+    from miner.export.files import write_partitioned_parquet, write_screen_outputs
+    from miner.ingest.by_patient import NotesByPatient
+    from miner.ingest.notes import RowProblem, parse_mapping
+    from miner.screen import PatientResult, Screener, screen_groups, screen_in_parallel, screen_with_dask
 
     try:
         if engine not in ("local", "dask"):
@@ -178,78 +173,67 @@ def screen(
                       repr(sorted(mapping.items())))
     if len(journal):
         console.print(f"resuming: {len(journal)} patients already done by an interrupted run in {out}")
-    results: list[PatientResult] = []
-    problems = []
+    run = partial(screen_with_dask, scheduler=scheduler, workers=max(2, workers),
+                  criteria_path=str(criteria) if criteria else None, day_first=not month_first) \
+        if engine == "dask" else partial(screen_in_parallel, screener, workers=workers)
+    export_id = exports[0].name.split(".")[0] if len(exports) == 1 else "notes"
     started = time.perf_counter()
-    notes_read = 0
-    for export in exports:
-        try:
-            patients, bad_rows = group_notes(read_note_export(export, mapping, day_first=not month_first,
-                                                              undated=undated))
-        except IngestError as err:
-            # the whole export cannot be read: recorded (row 0) and the other exports go on
-            console.print(f"[red]failed[/red] {err}")
-            problems.append(RowProblem(str(export), 0, err.reason))
-            continue
-        problems.extend(bad_rows)
-        total = sum(len(n) for n in patients.values())
-        if not total and not bad_rows:
-            problems.append(RowProblem(str(export), 0, "no notes: the export has a header and no rows"))
+    flagged: list[tuple[str, ...]] = []  # table rows of the probable and possible patients
+    shown: list[RowProblem] = []  # the first unreadable rows, for the console
+    notes_read = patients = 0
+    # rows are sorted by patient on disk (OUT/.miner-sort) and screened one patient at a time
+    with NotesByPatient(out / ".miner-sort") as reader:
+        for export in exports:
+            error = reader.read(export, mapping, day_first=not month_first, undated=undated)
+            if error is not None:  # the whole export cannot be read; the other exports go on
+                console.print(f"[red]failed[/red] {error}")
         with Progress(TextColumn("[bold]screen"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
                       TimeElapsedColumn(), console=console) as progress:
-            task = progress.add_task("screen", total=total)
-            export_id = export.name.split(".")[0]
-            keys = {p: (str(export), p, notes_digest(patients[p])) for p in patients}
-            done = {p: journal.get(*keys[p]) for p in patients}
-            pending = [p for p in sorted(patients) if not isinstance(done[p], PatientResult)]
-            todo = [(p, patients[p], export_id) for p in pending]
-            fresh = screen_with_dask(todo, scheduler=scheduler, workers=max(2, workers),
-                                     criteria_path=str(criteria) if criteria else None,
-                                     day_first=not month_first) if engine == "dask" and todo \
-                else screen_in_parallel(screener, todo, workers)
-            for patient_id, result in zip(pending, fresh, strict=False):
-                journal.put(result, *keys[patient_id])
-                done[patient_id] = result
-                progress.update(task, advance=len(patients[patient_id]))
-            for patient_id in sorted(patients):
-                finished = done[patient_id]
-                assert isinstance(finished, PatientResult)
-                results.append(finished)
-                notes_read += len(patients[patient_id])
-            progress.update(task, completed=total)
+            task = progress.add_task("screen", total=reader.notes)
+
+            def screened() -> Iterator[PatientResult]:
+                nonlocal notes_read, patients
+                for result in screen_groups(reader.groups(), run, journal):
+                    notes_read += len(result.notes)
+                    patients += 1
+                    progress.update(task, advance=len(result.notes))
+                    record = result.record
+                    if record is not None and record.classification != "unlikely":
+                        interval, hours = record.recurrence_interval_days, record.hours_post_dose
+                        flagged.append((
+                            record.patient_id, ", ".join(record.drugs),
+                            str(sum(1 for e in record.episodes if e.phase == "late" and not e.summary)),
+                            "" if not interval else f"{interval[0]:g}-{interval[1]:g}",
+                            "" if not hours else f"{hours[0]:g}-{hours[1]:g}", record.classification))
+                    yield result
+
+            def listed() -> Iterator[RowProblem]:
+                for problem in reader.problems():
+                    if len(shown) < 20:
+                        shown.append(problem)
+                    yield problem
+
+            counts = write_screen_outputs(screened(), listed(), out, export_id, max_snippet=evidence_only)
+            progress.update(task, completed=reader.notes)
     elapsed = time.perf_counter() - started
-    export_id = exports[0].name.split(".")[0] if len(exports) == 1 else "notes"
-    if evidence_only is not None:
-        for result in results:
-            if result.record is not None:
-                limit_snippets(result.record, evidence_only)
-    counts = write_screen_outputs(results, problems, out, export_id)
     if engine == "dask":
         write_partitioned_parquet(out)
     journal.clear()
     table = Table(title=f"miner screen: {counts['notes']} notes, {counts['patients']} patients")
     for column in ("patient_id", "drugs", "late episodes", "interval (d)", "h post-dose", "classification"):
         table.add_column(column)
-    for result in results:
-        record = result.record
-        if record is None or record.classification == "unlikely":
-            continue
-        interval = record.recurrence_interval_days
-        hours = record.hours_post_dose
-        table.add_row(record.patient_id, ", ".join(record.drugs),
-                      str(sum(1 for e in record.episodes if e.phase == "late" and not e.summary)),
-                      "" if not interval else f"{interval[0]:g}-{interval[1]:g}",
-                      "" if not hours else f"{hours[0]:g}-{hours[1]:g}", record.classification)
+    for row in flagged:
+        table.add_row(*row)
     Console().print(table)
-    for problem in problems[:20]:
+    for problem in shown:
         console.print(f"[red]row {problem.row}[/red] {problem.source}: {problem.reason}")
-    if len(problems) > 20:
-        console.print(f"... and {len(problems) - 20} more unreadable rows: see {out}/manifest.csv")
+    if counts["failed"] > 20:
+        console.print(f"... and {counts['failed'] - 20} more unreadable rows: see {out}/manifest.csv")
     rate = notes_read / elapsed if elapsed > 0 else 0.0
-    console.print(f"{notes_read} notes of {len(results)} patients in {elapsed:.1f} s ({rate:.0f} notes/s); "
-                  f"unreadable rows {len(problems)}; probable {counts['probable']}, possible {counts['possible']}, "
-                  f"unlikely {counts['unlikely']}. Output: {out}/")
-    if problems:
+    console.print(f"{notes_read} notes of {patients} patients in {elapsed:.1f} s ({rate:.0f} notes/s); "
+                  f"unreadable rows {counts['failed']}; probable {counts['probable']}, possible "
+                  f"{counts['possible']}, unlikely {counts['unlikely']}. Output: {out}/")
+    if counts["failed"]:
         raise typer.Exit(code=1)
 
 

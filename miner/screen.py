@@ -14,6 +14,11 @@ date order:
 
 Evidence in the records points at the note (``doc_id`` is the note_id, offsets are into
 the note's text).
+
+Patients arrive one at a time from :class:`~miner.ingest.by_patient.NotesByPatient` (the
+export sorted by patient on disk) and :func:`screen_groups` screens them in order, here or
+in worker processes or on a Dask cluster, a few chunks ahead at most: memory holds the
+patients in flight, not the export.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import bisect
 import hashlib
 import logging
 import re
-from collections import defaultdict
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +37,9 @@ from miner.classify.criteria import Criteria, load_criteria
 from miner.classify.recurrence import classify
 from miner.episodes.builder import EpisodeBuilder
 from miner.episodes.model import Evidence, Mention, PatientRecord, Sentence
-from miner.ingest.notes import Note, RowProblem, read_note_export
+from miner.ingest.by_patient import PatientNotes
+from miner.ingest.notes import Note
+from miner.journal import Journal
 from miner.prefilter import Prefilter
 from miner.temporal.order import infer_day_first
 
@@ -96,21 +103,43 @@ def admission_date(note: Note, day_first: bool) -> str | None:
     return None
 
 
+MAX_NEW_STRINGS = 100_000  # distinct token strings a pipeline may learn before it is built afresh (~100 MB)
+
+
 class Screener:
-    """Screens note exports; the spaCy pipeline is built once."""
+    """Screens note exports; the spaCy pipeline is built once, and again when it has grown.
+
+    spaCy keeps every distinct token string it has read (its string store, lexemes and
+    tokenizer cache), so over millions of real notes (names, numbers, misspellings) the
+    pipeline itself would grow with the export. A Screener that built its own pipeline
+    builds it afresh once it has learnt ``max_new_strings`` strings; the results do not
+    depend on what a pipeline has read before (tested). A pipeline passed in is kept.
+    """
 
     def __init__(self, nlp: Language | None = None, criteria: Criteria | None = None,
-                 day_first: bool = True, prefilter: bool = True) -> None:
-        if nlp is None:
-            from miner.pipeline import build_nlp
-
-            nlp = build_nlp()
-        self.nlp = nlp
+                 day_first: bool = True, prefilter: bool = True, max_new_strings: int = MAX_NEW_STRINGS) -> None:
+        self._builds_own = nlp is None
+        self.nlp = self._build() if nlp is None else nlp
+        self.max_new_strings = max_new_strings
+        self._fresh_strings = len(self.nlp.vocab.strings)
+        self.rebuilds = 0
         self.criteria = criteria or load_criteria()
         self.day_first = day_first
         # a patient whose notes never name a T-cell engager, a -mab drug or CRS cannot be
         # output (see screen_patient): skip the pipeline for them
         self.prefilter = Prefilter.from_patterns() if prefilter and self.criteria.require_t_cell_engager else None
+
+    @staticmethod
+    def _build() -> Language:
+        from miner.pipeline import build_nlp
+
+        return build_nlp()
+
+    def _renew_grown_pipeline(self) -> None:
+        if self._builds_own and len(self.nlp.vocab.strings) - self._fresh_strings > self.max_new_strings:
+            self.nlp = self._build()
+            self._fresh_strings = len(self.nlp.vocab.strings)
+            self.rebuilds += 1
 
     def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
         """One record from all the notes of one patient."""
@@ -120,6 +149,7 @@ class Screener:
         notes = sorted(notes, key=lambda n: n.sort_key)
         if self.prefilter is not None and not self.prefilter.any_matches(n.text for n in notes):
             return PatientResult(patient_id, None, [], [NoteSummary(n) for n in notes])
+        self._renew_grown_pipeline()
         day_first = infer_day_first((n.text for n in notes), self.day_first)
         docs = []
         for note in notes:
@@ -223,37 +253,72 @@ def _relocate(record: PatientRecord, notes: list[Note], starts: list[int],
                       "last_note": notes[-1].date if notes else None}
 
 
+Task = tuple[str, list[Note], str]  # patient_id, the patient's notes, export id: screen_patient's arguments
+
 _WORKER_SCREENER: Screener | None = None
 
 
-def _screen_task(task: tuple[str, list[Note], str]) -> PatientResult:
+def _screen_chunk(tasks: list[Task]) -> list[PatientResult]:
     assert _WORKER_SCREENER is not None
-    return _WORKER_SCREENER.screen_patient(*task)
+    return [_WORKER_SCREENER.screen_patient(*task) for task in tasks]
 
 
-def screen_in_parallel(screener: Screener, tasks: list[tuple[str, list[Note], str]],
-                       workers: int = 1) -> Iterator[PatientResult]:
+def _known(result: PatientResult) -> Callable[[], list[PatientResult]]:
+    return lambda: [result]
+
+
+def _in_order(items: Iterable[Task | PatientResult], submit: Callable[[list[Task]], Callable[[], list[PatientResult]]],
+              *, chunk: int, window: int) -> Iterator[PatientResult]:
+    """Results in the order of ``items``: tasks go to ``submit`` in chunks of ``chunk``
+    patients (it returns a call that waits for the chunk's results), results already known
+    are passed through in their place. At most ``window`` chunks are in flight, so only they
+    are held, however long ``items`` is."""
+    pending: deque[Callable[[], list[PatientResult]]] = deque()
+    batch: list[Task] = []
+    for item in items:
+        if isinstance(item, PatientResult):
+            if batch:
+                pending.append(submit(batch))
+                batch = []
+            pending.append(_known(item))
+        else:
+            batch.append(item)
+            if len(batch) >= chunk:
+                pending.append(submit(batch))
+                batch = []
+        while len(pending) > window:
+            yield from pending.popleft()()
+    if batch:
+        pending.append(submit(batch))
+    while pending:
+        yield from pending.popleft()()
+
+
+def screen_in_parallel(screener: Screener, items: Iterable[Task | PatientResult], workers: int = 1, *,
+                       chunk: int = 8) -> Iterator[PatientResult]:
     """Screen patients in order, in ``workers`` forked processes that share the built
-    pipeline (copy-on-write); with one worker, in this process. Results come back in the
-    order of ``tasks``, so the outputs do not depend on the number of workers."""
+    pipeline (copy-on-write); with one worker, in this process. ``items`` is read as the
+    workers need it (a few chunks of ``chunk`` patients ahead), and an item that is already a
+    result (from the journal) is passed through in its place. Results come back in the order
+    of ``items``, so the outputs do not depend on the number of workers."""
     global _WORKER_SCREENER
-    if workers <= 1 or len(tasks) < 2:
-        for task in tasks:
-            yield screener.screen_patient(*task)
+    if workers <= 1:
+        for item in items:
+            yield item if isinstance(item, PatientResult) else screener.screen_patient(*item)
         return
     import multiprocessing
 
     _WORKER_SCREENER = screener
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        yield from pool.imap(_screen_task, tasks, chunksize=max(1, min(32, len(tasks) // (workers * 8))))
+        yield from _in_order(items, lambda batch: pool.apply_async(_screen_chunk, (batch,)).get,
+                             chunk=chunk, window=4 * workers)
 
 
 _DASK_SCREENER: Screener | None = None
 
 
-def _dask_screen_chunk(tasks: list[tuple[str, list[Note], str]], criteria_path: str | None,
-                       day_first: bool) -> list[PatientResult]:
+def _dask_screen_chunk(tasks: list[Task], criteria_path: str | None, day_first: bool) -> list[PatientResult]:
     """Runs on a Dask worker: the pipeline is built once per worker process."""
     global _DASK_SCREENER
     if _DASK_SCREENER is None:
@@ -262,70 +327,68 @@ def _dask_screen_chunk(tasks: list[tuple[str, list[Note], str]], criteria_path: 
     return [_DASK_SCREENER.screen_patient(*task) for task in tasks]
 
 
-def screen_with_dask(tasks: list[tuple[str, list[Note], str]], *, scheduler: str | None = None,
-                     workers: int = 2, criteria_path: str | None = None, day_first: bool = True,
+def screen_with_dask(items: Iterable[Task | PatientResult], *, scheduler: str | None = None, workers: int = 2,
+                     criteria_path: str | None = None, day_first: bool = True,
                      chunk: int = 25) -> Iterator[PatientResult]:
-    """Screen patients on a Dask cluster, in the order of ``tasks`` (so the outputs equal a
+    """Screen patients on a Dask cluster, in the order of ``items`` (so the outputs equal a
     local run's). ``scheduler`` is the address of a running scheduler
     ("tcp://10.0.0.5:8786"); without one, a LocalCluster of ``workers`` processes is started
-    on this machine and closed at the end."""
-    from dask.distributed import Client, LocalCluster
+    on this machine and closed at the end. Chunks of ``chunk`` patients are submitted as the
+    cluster takes them, at most 4 per worker in flight, so the export is never all in the
+    scheduler's memory; the cluster is started at the first patient that is not already a
+    result (from the journal)."""
+    from dask.distributed import Client, Future, LocalCluster
 
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+    clients: list[Client] = []
+    clusters: list[LocalCluster] = []
+
+    def submit(batch: list[Task]) -> Callable[[], list[PatientResult]]:
+        if not clients:
+            if scheduler:
+                clients.append(Client(scheduler))
+            else:
+                clusters.append(LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                             dashboard_address=None))
+                clients.append(Client(clusters[0]))
+        future: Future = clients[0].submit(_dask_screen_chunk, batch, criteria_path=criteria_path,
+                                           day_first=day_first, pure=False)
+        return future.result  # type: ignore[no-any-return]
+
     try:
-        chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
-        futures = client.map(_dask_screen_chunk, chunks, criteria_path=criteria_path, day_first=day_first,
-                             pure=False)
-        for future in futures:
-            yield from future.result()
+        yield from _in_order(items, submit, chunk=chunk, window=4 * max(1, workers))
     finally:
-        client.close()
-        if cluster is not None:
+        for client in clients:
+            client.close()
+        for cluster in clusters:
             cluster.close()
 
 
-def group_notes(items: Iterable[Note | RowProblem]) -> tuple[dict[str, list[Note]], list[RowProblem]]:
-    """Notes by patient, and the rows that could not be read."""
-    patients: dict[str, list[Note]] = defaultdict(list)
-    problems: list[RowProblem] = []
-    seen: set[tuple[str, str]] = set()
-    for item in items:
-        if isinstance(item, RowProblem):
-            problems.append(item)
-            continue
-        key = (item.patient_id, item.note_id)
-        if key in seen:
-            problems.append(RowProblem(item.source, item.row, f"duplicate note_id {item.note_id!r} for patient "
-                                       f"{item.patient_id!r}; the first one is kept", item.note_id))
-            continue
-        seen.add(key)
-        patients[item.patient_id].append(item)
-    return dict(patients), problems
+def screen_groups(groups: Iterable[PatientNotes], run: Callable[[Iterable[Task | PatientResult]],
+                                                                Iterator[PatientResult]],
+                  journal: Journal | None = None) -> Iterator[PatientResult]:
+    """Screen patient groups with ``run`` (:func:`screen_in_parallel` or
+    :func:`screen_with_dask` with their settings bound), in order. With a ``journal``, a
+    patient it already holds (same export, patient_id and notes) is not screened again, and
+    each newly screened patient is written to it as soon as it is done, so a killed run
+    resumes where it stopped."""
+    keys: deque[tuple[str, str, str] | None] = deque()  # of the items handed to run, not yet returned
 
+    def items() -> Iterator[Task | PatientResult]:
+        for group in groups:
+            key = (str(group.export), group.patient_id, notes_digest(group.notes))
+            done = journal.get(*key) if journal is not None else None
+            if isinstance(done, PatientResult):
+                keys.append(None)
+                yield done
+            else:
+                keys.append(key)
+                yield group.patient_id, group.notes, group.export_id
 
-def screen_export(path: Path, screener: Screener, mapping: dict[str, str] | None = None, *,
-                  day_first: bool = True, undated: bool = False,
-                  on_patient: Callable[[PatientResult], None] | None = None) -> tuple[list[PatientResult],
-                                                                                      list[RowProblem]]:
-    """Screen one export: a result per patient, and the rows that could not be read."""
-    patients, problems = group_notes(read_note_export(path, mapping, day_first=day_first, undated=undated))
-    results = []
-    for patient_id in sorted(patients):
-        result = screener.screen_patient(patient_id, patients[patient_id], path.stem)
-        results.append(result)
-        if on_patient:
-            on_patient(result)
-    return results, problems
-
-
-def iter_patients(results: list[PatientResult]) -> Iterator[PatientRecord]:
-    return (r.record for r in results if r.record is not None)
+    for result in run(items()):
+        key = keys.popleft()
+        if key is not None and journal is not None:
+            journal.put(result, *key)
+        yield result
 
 
 def notes_digest(notes: list[Note]) -> str:

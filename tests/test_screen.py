@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from miner.cli import app
 from miner.ingest.document import IngestError
 from miner.ingest.notes import Note, RowProblem, parse_datetime, read_note_export
-from miner.screen import Screener
+from miner.screen import PatientResult, Screener
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = ["patient_id", "note_id", "note_datetime", "note_type", "text"]
@@ -231,11 +231,12 @@ def test_a_one_line_list_section_does_not_swallow_the_note(nlp) -> None:  # type
 
 
 def test_the_prefilter_does_not_change_the_patients(nlp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from miner.screen import group_notes
+    from miner.ingest.by_patient import NotesByPatient
 
     sample = REPO / "corpora" / "notes" / "sample" / "notes.csv"
-    patients, _ = group_notes(read_note_export(sample))
-    groups = [patients[p] for p in sorted(patients)]
+    with NotesByPatient(tmp_path / "sort") as reader:
+        reader.read(sample)
+        groups = [group.notes for group in reader.groups()]
     general = [  # the rest of a hospital: fevers and infections, no T-cell engager, no CRS
         "Fever 38.9 C with dysuria; urine culture grew E. coli. Started ceftriaxone.",
         "Post-op day 2 after cholecystectomy, low-grade fever 38.1, incentive spirometry encouraged.",
@@ -262,3 +263,125 @@ def test_two_workers_give_the_same_outputs(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     for name in ("patients.jsonl", "episodes.csv", "timeline.csv", "mentions.csv", "notes.csv", "manifest.csv"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+
+
+# ------------------------------------------------------------------ streaming: any row order, bounded memory
+
+def test_an_export_in_any_row_order_gives_the_outputs_of_the_sorted_one(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from miner.ingest import external_sort
+
+    with (REPO / "corpora" / "notes" / "sample" / "notes.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.reader(handle)]
+    header, body = rows[0], [r for r in rows[1:] if r[0] <= "P000015"]  # 15 patients
+    shuffled = body[:]
+    random.Random(8).shuffle(shuffled)
+    assert shuffled != body
+    monkeypatch.setattr(external_sort, "MAX_RUN_BYTES", 60_000)  # a few dozen notes a run: the sort spills
+    spills: list[int] = []
+    spill = external_sort.ExternalSorter._spill
+    monkeypatch.setattr(external_sort.ExternalSorter, "_spill", lambda self: spills.append(1) or spill(self))
+    outputs = {}
+    for name, ordered in (("sorted", body), ("shuffled", shuffled)):
+        (tmp_path / name).mkdir()
+        export = _write_csv(tmp_path / name / "notes.csv", ordered, header=header)  # type: ignore[arg-type]
+        out = tmp_path / name / "out"
+        result = CliRunner().invoke(app, ["screen", str(export), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []  # no sort runs, no journal
+        outputs[name] = out
+    assert len(spills) > 4
+    for name in ("patients.jsonl", "patients.csv", "episodes.csv", "timeline.csv", "mentions.csv"):
+        assert (outputs["sorted"] / name).read_bytes() == (outputs["shuffled"] / name).read_bytes(), name
+
+    def without_row_and_path(path: Path) -> list[dict[str, str]]:  # the row numbers are the file's
+        with path.open(encoding="utf-8", newline="") as handle:
+            return [{k: v for k, v in r.items() if k not in ("row", "path", "source")} for r in csv.DictReader(handle)]
+
+    for name in ("notes.csv", "manifest.csv"):
+        first = without_row_and_path(outputs["sorted"] / name)
+        assert first == without_row_and_path(outputs["shuffled"] / name), name
+        assert len(first) == len(body)
+    records = (outputs["sorted"] / "patients.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["patient_id"] for line in records] == sorted(json.loads(line)["patient_id"]
+                                                                         for line in records)
+
+
+class _Echo:
+    """Stands in for the Screener: one empty result per patient, no pipeline."""
+
+    def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
+        return PatientResult(patient_id, None, [], [])
+
+
+class _Refuse:
+    def screen_patient(self, patient_id: str, notes: list[Note], export_id: str) -> PatientResult:
+        raise AssertionError(f"{patient_id} was screened again")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_patients_are_read_as_they_are_screened_and_journaled(tmp_path: Path, workers: int) -> None:
+    from functools import partial
+
+    from miner.ingest.by_patient import PatientNotes
+    from miner.journal import Journal
+    from miner.screen import screen_groups, screen_in_parallel
+
+    pulled = 0
+
+    def groups():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        for number in range(300):
+            pulled += 1
+            note = Note(f"P{number:03d}", f"n{number}", parse_datetime("2025-01-01"), "Afebrile.", "progress")  # type: ignore[arg-type]
+            yield PatientNotes(Path("export.csv"), note.patient_id, [note])
+
+    journal = Journal(tmp_path, "test")
+    ahead, order = [], []
+    for result in screen_groups(groups(), partial(screen_in_parallel, _Echo(), workers=workers), journal):  # type: ignore[arg-type]
+        order.append(result.patient_id)
+        ahead.append(pulled - len(order))
+    assert order == [f"P{n:03d}" for n in range(300)]
+    # one worker reads a patient, screens it, hands it on; two read a few chunks ahead, not the export
+    if workers == 1:
+        assert max(ahead) == 0
+    else:
+        assert 0 < max(ahead) <= 100
+    assert len(journal) == 300
+    pulled = 0
+    again = [r.patient_id for r in screen_groups(groups(), partial(screen_in_parallel, _Refuse(), workers=workers),  # type: ignore[arg-type]
+                                                journal)]
+    assert again == order  # a resumed run takes every patient from the journal, in order
+
+
+def test_a_pipeline_built_afresh_gives_the_same_records(nlp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from miner.ingest.by_patient import NotesByPatient
+
+    with NotesByPatient(tmp_path / "sort") as reader:
+        reader.read(REPO / "corpora" / "notes" / "sample" / "notes.csv")
+        groups = [g for g in reader.groups() if g.patient_id <= "P000008"]
+    renewing = Screener(max_new_strings=50)  # its own pipeline, rebuilt once it has read 50 new strings
+    kept = Screener(nlp=nlp, max_new_strings=0)
+    for group in groups:
+        a = renewing.screen_patient(group.patient_id, group.notes, "x")
+        b = kept.screen_patient(group.patient_id, group.notes, "x")
+        assert (a.record.to_dict() if a.record else None) == (b.record.to_dict() if b.record else None)
+        assert a.mentions == b.mentions and a.notes == b.notes
+    assert renewing.rebuilds >= 3
+    assert kept.nlp is nlp and kept.rebuilds == 0  # a pipeline passed in is never replaced
+
+
+def test_a_truncated_gzip_export_is_listed_not_a_crash(tmp_path: Path) -> None:
+    import gzip
+
+    export = _write_csv(tmp_path / "export.csv", [*COURSE, *OTHERS] * 40)
+    packed = gzip.compress(export.read_bytes())
+    truncated = tmp_path / "truncated.csv.gz"
+    truncated.write_bytes(packed[: len(packed) // 2])  # the copy stopped half-way
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["screen", str(truncated), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    (row,) = csv.DictReader((out / "manifest.csv").open(encoding="utf-8"))
+    assert row["status"] == "failed" and "cannot be read to its end" in row["reason"]

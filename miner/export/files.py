@@ -256,16 +256,20 @@ def episode_rows(record: PatientRecord) -> list[dict[str, Any]]:
     return rows
 
 
-def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem], out_dir: Path,
-                         export_id: str) -> dict[str, int]:
+def write_screen_outputs(results: Iterable[PatientResult], problems: Iterable[RowProblem], out_dir: Path,
+                         export_id: str, *, max_snippet: int | None = None) -> dict[str, int]:
     """The outputs of ``miner screen``: those of ``extract`` keyed by patient_id, with a
-    manifest row per note (and per unreadable row) and ``notes.csv``."""
-    counts = {"notes": 0, "ok": 0, "failed": len(problems), "patients": 0, "probable": 0, "possible": 0,
+    manifest row per note (and per unreadable row) and ``notes.csv``.
+
+    Written as they come, one patient at a time, so that nothing is held but the patient
+    being written: ``results`` in patient_id order, then ``problems`` (iterated only after
+    the last result, by source and row) at the end of the manifest. ``max_snippet`` cuts
+    every evidence snippet (``--evidence-only``)."""
+    counts = {"notes": 0, "ok": 0, "failed": 0, "patients": 0, "probable": 0, "possible": 0,
               "unlikely": 0, "mentions": 0}
-    ordered = sorted(results, key=lambda r: r.patient_id)
     with contextlib.ExitStack() as stack:
         jsonl, writers = _open_outputs(stack, out_dir, {**_CSV_FIELDS, "notes": NOTE_CSV_FIELDS})
-        for result in ordered:
+        for result in results:
             for summary in sorted(result.notes, key=lambda s: s.note.sort_key):
                 counts["notes"] += 1
                 counts["ok"] += 1
@@ -279,8 +283,11 @@ def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem
                 counts["mentions"] += 1
                 writers["mentions"].writerow(mention_row(mention, export_id, result.patient_id, note_id))
             if result.record is not None:
+                if max_snippet is not None:
+                    limit_snippets(result.record, max_snippet)
                 _write_record(result.record, jsonl, writers, counts)
-        for problem in sorted(problems, key=lambda p: (p.source, p.row)):
+        for problem in problems:
+            counts["failed"] += 1
             writers["manifest"].writerow({
                 "path": problem.source, "doc_id": problem.note_id, "status": "failed",
                 "reason": f"row {problem.row}: {problem.reason}" if problem.row
@@ -291,19 +298,28 @@ def write_screen_outputs(results: list[PatientResult], problems: list[RowProblem
 
 def write_partitioned_parquet(out_dir: Path) -> None:
     """patients and episodes as Parquet datasets partitioned by classification / phase
-    (``OUT/parquet/patients/classification=probable/...``), for cluster-side analysis."""
-    import pandas as pd
+    (``OUT/parquet/patients/classification=probable/...``), for cluster-side analysis. The
+    CSV files are read and written in blocks, every column as text, so memory holds a block."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.dataset as pa_dataset
 
     target = out_dir / "parquet"
     for name, column in (("patients", "classification"), ("episodes", "phase")):
-        frame = pd.read_csv(out_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+        source = out_dir / f"{name}.csv"
+        with source.open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
         folder = target / name
         if folder.exists():
-            import shutil
-
             shutil.rmtree(folder)
-        if len(frame):
-            frame.to_parquet(folder, partition_cols=[column], index=False,
-                             basename_template="part-{i}.parquet")  # stable file names
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True)
+        reader = pa_csv.open_csv(
+            source, read_options=pa_csv.ReadOptions(block_size=1 << 20),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+        pa_dataset.write_dataset(reader, folder, format="parquet", partitioning=[column],
+                                 partitioning_flavor="hive", basename_template="part-{i}.parquet",  # stable names
+                                 preserve_order=True, existing_data_behavior="overwrite_or_ignore")

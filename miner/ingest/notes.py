@@ -16,10 +16,11 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from miner.ingest.document import IngestError
 
@@ -149,16 +150,27 @@ def _check_columns(columns: list[str], mapping: dict[str, str], source: str, und
 
 def _read_csv(path: Path, mapping: dict[str, str], day_first: bool,
               undated: bool = False) -> Iterator[Note | RowProblem]:
-    raw = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") else path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    """Rows as they are read from the file (a ``.gz`` decompressed as it is read), so that
+    memory holds one row, not the export."""
+    gzipped = path.name.lower().endswith(".gz")
+    with (gzip.open(path, "rb") if gzipped else path.open("rb")) as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+        try:
+            yield from _read_csv_rows(text, str(path), mapping, day_first, undated)
+        except (OSError, EOFError, zlib.error) as err:  # a truncated or corrupt .gz, found part-way
+            raise IngestError(str(path), f"the file cannot be read to its end ({err})") from err
+
+
+def _read_csv_rows(text: IO[str], source: str, mapping: dict[str, str], day_first: bool,
+                   undated: bool) -> Iterator[Note | RowProblem]:
+    reader = csv.reader(text, strict=True)
     try:
         header = next(reader)
     except StopIteration as err:
-        raise IngestError(str(path), "empty file: no header row") from err
+        raise IngestError(source, "empty file: no header row") from err
     except csv.Error as err:
-        raise IngestError(str(path), f"the header row cannot be read ({err})") from err
-    _check_columns(header, mapping, str(path), undated)
+        raise IngestError(source, f"the header row cannot be read ({err})") from err
+    _check_columns(header, mapping, source, undated)
     number = 0
     while True:
         number += 1
@@ -167,16 +179,16 @@ def _read_csv(path: Path, mapping: dict[str, str], day_first: bool,
         except StopIteration:
             return
         except csv.Error as err:
-            yield RowProblem(str(path), number, f"broken quoting near line {reader.line_num}: {err}")
+            yield RowProblem(source, number, f"broken quoting near line {reader.line_num}: {err}")
             continue
         if not any(v.strip() for v in values):
             number -= 1
             continue
         if len(values) != len(header):
-            yield RowProblem(str(path), number, f"{len(values)} fields where the header has {len(header)} "
+            yield RowProblem(source, number, f"{len(values)} fields where the header has {len(header)} "
                              f"(broken quoting or a stray delimiter) near line {reader.line_num}")
             continue
-        yield _note_from_row(dict(zip(header, values, strict=True)), number, str(path), mapping, day_first, undated)
+        yield _note_from_row(dict(zip(header, values, strict=True)), number, source, mapping, day_first, undated)
 
 
 def _read_jsonl(path: Path, mapping: dict[str, str], day_first: bool,
@@ -208,12 +220,15 @@ def _read_parquet(path: Path, mapping: dict[str, str], day_first: bool,
     except ImportError as err:  # pragma: no cover - pyarrow ships with the project
         raise IngestError(str(path), "reading Parquet needs pyarrow (pip install 'pyarrow<26')") from err
     try:
-        table = pq.ParquetFile(path)
+        # a buffered stream, no pre-buffering: row groups are read as they are needed
+        table = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
     except Exception as err:
         raise IngestError(str(path), f"not a readable Parquet file: {err}") from err
-    _check_columns(table.schema_arrow.names, mapping, str(path), undated)
+    names = table.schema_arrow.names
+    _check_columns(names, mapping, str(path), undated)
+    columns = [c for c in dict.fromkeys(mapping.get(f, f) for f in REQUIRED + OPTIONAL) if c in names]
     number = 0
-    for batch in table.iter_batches(batch_size=5000):
+    for batch in table.iter_batches(batch_size=1000, columns=columns, use_threads=False):
         for row in batch.to_pylist():
             number += 1
             yield _note_from_row(row, number, str(path), mapping, day_first, undated)
