@@ -638,14 +638,18 @@ def _build_every_amount(match: re.Match[str], ctx: MatchContext) -> TimeValue | 
 
 # "at 2-week intervals", "at intervals of 14 days", "three weeks apart", "separated by 21
 # days", "an interval of 30 days", "a fortnight apart", "with each 21-day cycle"
-_AMOUNT_INTERVAL = (
-    rf"\b(?:at|in)\s+(?:(?:regular|roughly|about|approximately|similar)\s+)?{_amount(NUMBER)}[\s-]*intervals?\b"
-    rf"|\b(?:at\s+|with\s+)?(?:an?\s+)?(?:regular\s+)?intervals?\s+of\s+(?:about\s+|approximately\s+|roughly\s+)?"
-    rf"{_amount(NUMBER).replace('?P<', '?P<i_')}"
-    rf"|{_amount(NUMBER).replace('?P<', '?P<a_')}\s+apart\b"
-    rf"|\bseparated\s+by\s+(?:about\s+|approximately\s+|roughly\s+)?{_amount(NUMBER).replace('?P<', '?P<s_')}"
-    rf"|\b(?:with|after|following)\s+(?:each|every)\s+(?P<c_n>\d{{1,2}})[\s-]*(?P<c_unit>day|week)\s+cycles?\b"
-    rf"|\ba\s+(?P<fortnight>fortnight)\s+apart\b"
+_AMOUNT_INTERVALS = (
+    # "at 2-week intervals"
+    rf"\b(?:at|in)\s+(?:(?:regular|roughly|about|approximately|similar)\s+)?{_amount(NUMBER)}[\s-]*intervals?\b",
+    # "at an interval of 30 days", "at intervals of 14 days"
+    rf"\bintervals?\s+of\s+(?:about\s+|approximately\s+|roughly\s+)?"
+    rf"{_amount(NUMBER).replace('?P<', '?P<i_')}",
+    # "three weeks apart", "a fortnight apart"
+    rf"{_amount(NUMBER).replace('?P<', '?P<a_')}\s+apart\b|\ba\s+(?P<fortnight>fortnight)\s+apart\b",
+    # "separated by 21 days"
+    rf"\bseparated\s+by\s+(?:about\s+|approximately\s+|roughly\s+)?{_amount(NUMBER).replace('?P<', '?P<s_')}",
+    # "with each 21-day cycle"
+    r"\b(?:with|after|following)\s+(?:each|every)\s+(?P<c_n>\d{1,2})[\s-]*(?P<c_unit>day|week)\s+cycles?\b",
 )
 
 
@@ -668,18 +672,28 @@ class _RenamedPattern:
                            if name.startswith(prefix)}
 
 
+# "at an interval of 30 days": the words before "interval" belong to the expression
+_INTERVAL_LEAD = compile_pattern(r"\b(?:at\s+|with\s+)?(?:an?\s+)?(?:regular\s+)?\Z")
+
+
+def _group(match: re.Match[str], name: str) -> str | None:
+    return match.group(name) if name in match.re.groupindex else None
+
+
 def _build_amount_interval(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    if match.group("fortnight"):
+    if _group(match, "fortnight"):
         return _interval(match, ctx, 2, 2, "week", unit="week")
-    if match.group("c_n"):
+    if _group(match, "c_n"):
         unit = match.group("c_unit").lower()
         n = float(match.group("c_n"))
         return _interval(match, ctx, n, n, unit, unit="cycle", anchor=ANCHOR_EACH_DOSE)
-    prefix = next(p for p in ("", "i_", "a_", "s_") if match.group(p + "lo") is not None)
+    prefix = next(p for p in ("", "i_", "a_", "s_") if _group(match, p + "lo") is not None)
     amount = _read_amount(_Renamed(match, prefix), ctx, with_prefix=False)  # type: ignore[arg-type]
     if amount is None or amount.unit not in ("day", "week", "month"):
         return None
-    return _interval(match, ctx, amount.low, amount.high, amount.unit, unit=amount.unit)
+    lead = _INTERVAL_LEAD.search(ctx.lowered, max(0, match.start() - 24), match.start()) if prefix == "i_" else None
+    return _interval(match, ctx, amount.low, amount.high, amount.unit, start=lead.start() if lead else None,
+                     unit=amount.unit)
 
 
 def _build_every_other(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
@@ -1023,7 +1037,8 @@ RULES: tuple[Rule, ...] = (
     word_rule("cycle_day.ordinal_cycle", _CYCLE_WORD, _build_cycle_word),
     word_rule("interval.every_amount", _EVERY_AMOUNT, _build_every_amount),
     word_rule("interval.every_other", _EVERY_OTHER, _build_every_other),
-    word_rule("interval.amount_interval", _AMOUNT_INTERVAL, _build_amount_interval),
+    *(word_rule(f"interval.amount_interval_{i}", pattern, _build_amount_interval)
+      for i, pattern in enumerate(_AMOUNT_INTERVALS)),
     word_rule("interval.every_unit", _EVERY_UNIT, _build_every_unit),
     word_rule("interval.adverb", _ADVERB, _build_adverb),
     Rule("interval.q", _Q_NOTATION, _build_q_notation),
