@@ -136,6 +136,7 @@ _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|
 # "From cycle 15 we reintroduced prednisolone on the day of injection" (after the late episodes)
 _REINTRODUCED = re.compile(r"(?<!suggest )(?<!would be )(?<!should be )(?<!could be )(?<!consider )"
                            r"\b(?:re-?introduced|re-?added|reinstated|re-?started)\b", re.IGNORECASE)
+_ADDING_VERBS = ("add", "introduc", "instituted", "prescribed", "start", "resum", "reinstat")
 _PROPOSED = re.compile(r"\b(?:suggest\w*|recommend\w*|propos\w*|consider\w*|would|could|should|may|might|"
                        r"plan\w*|if)\b", re.IGNORECASE)
 # "He remained pyrexial for four days": the same fever as the sentence before
@@ -224,6 +225,12 @@ def split_event_clauses(sentences: list[Sentence], mentions: list[Mention]) -> l
     events = sorted(m.start for m in mentions if m.label in (CRS, FEVER) and m.is_asserted)
     result: list[Sentence] = []
     for sentence in sentences:
+        first, last = bisect.bisect_left(events, sentence.start), bisect.bisect_left(events, sentence.end)
+        if last - first < 2 or ";" not in sentence.text:  # most sentences: kept as they are
+            keep = sentence if sentence.index == len(result) else \
+                Sentence(len(result), sentence.start, sentence.end, sentence.text)
+            result.append(keep)
+            continue
         cuts = [sentence.start + b.end() for b in _CLAUSE_BREAK.finditer(sentence.text)
                 if sentence.text.count("(", 0, b.start()) == sentence.text.count(")", 0, b.start())]
         bounds = [sentence.start, *cuts, sentence.end]
@@ -346,10 +353,13 @@ class EpisodeBuilder:
         """Alternative explanations the text gives for the fevers ("the fever was attributed
         to a tumour flare"), not those it denies ("did not meet criteria for HLH")."""
         for sentence in sentences:
-            if cues.ALTERNATIVES_LISTED.search(sentence.text):
-                continue
+            listed: bool | None = None
             for name, pattern in cues.ALTERNATIVES:
                 for match in pattern.finditer(sentence.text):
+                    if listed is None:
+                        listed = bool(cues.ALTERNATIVES_LISTED.search(sentence.text))
+                    if listed:
+                        break  # "Alternative causes considered: ..., drug fever (no temporal relationship)"
                     before, after = sentence.text[: match.start()], sentence.text[match.end():]
                     if cues.ALTERNATIVE_DENIED.search(before) or cues.ALTERNATIVE_DENIED_AFTER.search(after):
                         continue
@@ -830,6 +840,9 @@ class EpisodeBuilder:
         first_late = min((e.start for episode in record.episodes if episode.phase == "late"
                           for e in episode.evidence[:1]), default=None)
         for sentence in sentences:
+            lowered = sentence.text.lower()
+            if not any(verb in lowered for verb in _ADDING_VERBS):
+                continue  # neither "added", "introduced", "started", ... nor "reinstated"
             reintroduced = first_late is not None and sentence.start > first_late and \
                 _REINTRODUCED.search(sentence.text) and not _PROPOSED.search(sentence.text)
             if not _ADDED_BECAUSE.search(sentence.text) and not reintroduced:

@@ -437,6 +437,7 @@ _VITALS_WORDS = re.compile(
 # "home BP and pulse oximetry normal", "oxygenation was fine"
 _VITALS_NORMAL = re.compile(r"\b(?:BP|blood\s+pressures?|pulse\s+oximetry|oximetry|saturations?|sats|SpO2|"
                             r"oxygenation)\b[^.;]{0,30}?\b(?:normal|stable|unremarkable|fine)\b", re.IGNORECASE)
+_ROOM_AIR = re.compile(r"\broom\s+air\b|(?-i:\bRA\b)", re.IGNORECASE)
 _MMHG = re.compile(r"(?<![\d.])\d{2,3}\s*/\s*\d{2,3}\s*mm\s?Hg\b", re.IGNORECASE)
 
 
@@ -449,9 +450,21 @@ def vitals_reported(text: str) -> bool:
     >>> vitals_reported("T 38.5, BP 118/72, sats 97%"), vitals_reported("fever of 38.6 °C, rigors")
     (True, False)
     """
-    readings = (_BP_PAIR, _MMHG, _SYSTOLIC, _MAP, _SATURATION, _VITALS_WORDS, _VITALS_NORMAL)
-    return any(pattern.search(text) for pattern in readings) or bool(
-        re.search(r"\broom\s+air\b|(?-i:\bRA\b)", text, re.IGNORECASE))
+    lowered = text.lower()
+    # each reading is looked for only when a word or sign it needs is in the text
+    readings = ((_BP_PAIR, "/"), (_MMHG, "mm"), (_SYSTOLIC, "s"), (_MAP, "m"), (_SATURATION, "sat"),
+                (_SATURATION, "%"), (_SATURATION, "oxim"), (_VITALS_WORDS, "norm"), (_VITALS_WORDS, "dynamic"),
+                (_VITALS_WORDS, "hypo"), (_VITALS_WORDS, "vital"), (_VITALS_WORDS, "observ"), (_VITALS_WORDS, "desat"),
+                (_VITALS_WORDS, "oxygen"), (_VITALS_NORMAL, "normal"), (_VITALS_NORMAL, "stable"),
+                (_VITALS_NORMAL, "fine"), (_VITALS_NORMAL, "unremarkable"), (_ROOM_AIR, "room"), (_ROOM_AIR, "RA"))
+    seen: set[int] = set()
+    for pattern, needed in readings:
+        if id(pattern) in seen or needed not in (text if needed.isupper() else lowered):
+            continue
+        seen.add(id(pattern))
+        if pattern.search(text):
+            return True
+    return False
 
 
 def _decade_top(value: int, decade: str | None) -> int:

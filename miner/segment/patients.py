@@ -31,12 +31,14 @@ _HEADING = re.compile(
 )
 # a sentence opener: "Patient 1, a 68-year-old man", "Case 2: A 71-year-old", "Pt #3 (72 M)"
 _OPENER = re.compile(
-    rf"(?:^|(?<=[.;:!?]\s)|(?<=\n))(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b(?:\*\*)?"
+    # the first-letter test lets the engine skip most positions before trying the lookbehinds
+    rf"(?=[*CPSOo])(?:^|(?<=[.;:!?]\s)|(?<=\n))(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b(?:\*\*)?"
     r"(?=\s*(?:[,:(–—-]|was|is|had|\s+an?\s+\d))",
     re.MULTILINE,
 )
 _ORDINAL_OPENER = re.compile(
-    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:(?:The|Our|A|In\s+(?:the|our))\s+)?(?P<ord>first|second|third|fourth|fifth|"
+    r"(?=[tToOaAiIfFsSeEnN])(?:^|(?<=[.;!?]\s)|(?<=\n))(?:(?:The|Our|A|In\s+(?:the|our))\s+)?"
+    r"(?P<ord>first|second|third|fourth|fifth|"
     r"sixth|seventh|eighth|ninth|tenth)(?:\s+(?:patient|case|man|woman|boy|girl|subject|participant)\b"
     # "The second, a 74-year-old man, ...", "The first is a 68-year-old woman"
     r"|(?=,?\s+(?:(?:is|was)\s+)?an?\s+\d{1,3}[- ](?:year|yr)s?[- ]old))",
@@ -121,7 +123,7 @@ def _increasing(candidates: list[tuple[int, int, str, str]]) -> list[tuple[int, 
 
 
 _INLINE_END = re.compile(
-    r"(?:(?<=[.!?]\s)|(?<=\n))(?:Summary\s*/\s*Conclusions?|Conclusions?|Discussion|Comment)\s*:",
+    r"(?=[sScCdD])(?:(?<=[.!?]\s)|(?<=\n))(?:Summary\s*/\s*Conclusions?|Conclusions?|Discussion|Comment)\s*:",
     re.IGNORECASE,
 )
 

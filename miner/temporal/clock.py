@@ -20,6 +20,7 @@ _CLOCK = re.compile(
     r"|\b(?P<word>noon|midday|midnight)\b",
     re.IGNORECASE,
 )
+_CLOCK_HINT = re.compile(r"\d[:h]\d|\d\s?[ap]\.?m|noon|midday|midnight", re.IGNORECASE)
 # "a titre of 1:40", "diluted 1:10", "ratio 2:1": not clock times
 _NOT_CLOCK_BEFORE = re.compile(r"(?:titre|titer|ratio|dilution|diluted|score|scale)\s*(?:of\s*)?$", re.IGNORECASE)
 # "... at 04:00 the next day", "the following morning at 6 am": the onset is a day later
@@ -49,6 +50,8 @@ def find_clock_times(text: str) -> list[ClockTime]:
         >>> find_clock_times("ANA titre 1:40; BP 120/80")
         []
     """
+    if not _CLOCK_HINT.search(text):
+        return []  # most sentences: no clock time at all
     found: list[ClockTime] = []
     for match in _CLOCK.finditer(text):
         if _NOT_CLOCK_BEFORE.search(text, max(0, match.start() - 20), match.start()):

@@ -96,15 +96,11 @@ _YEAR_ONLY = compile_pattern(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/]|[.-]\
 _LIST_ITEM = rf"(?:{_DAY}\s+(?:of\s+)?{MONTH_NAME}|{MONTH_NAME}\s+{_DAY}(?!\d))(?:,?\s+{_YEAR})?"
 # "19 June, 3 July, 17 July and 31 July"
 _DATE_LIST = compile_pattern(rf"(?<![\w.]){_LIST_ITEM}(?:\s*,\s*(?:and\s+)?{_LIST_ITEM}|\s+and\s+{_LIST_ITEM})+")
-# "the 4th and 18th of March", "4, 11 and 18 March 2025", "March 4 and 18": days sharing a month
+# "the 4th and 18th of March", "4, 11 and 18 March 2025": days sharing a month
 _SHARED_DAYS = rf"{_DAY}(?:\s*,\s*(?:the\s+)?{_DAY})*\s*,?\s+and\s+(?:the\s+)?{_DAY}"
 _SHARED_TAIL = rf"\s+(?:of\s+)?(?P<month>{MONTH_NAME})(?:,?\s+(?P<year>{_YEAR}))?"
 _SHARED_MONTH_LIST = compile_pattern(rf"(?<![\w.])(?P<days>{_SHARED_DAYS}){_SHARED_TAIL}")
 _THE_SHARED_MONTH_LIST = rf"\bthe\s+(?P<days>{_SHARED_DAYS}){_SHARED_TAIL}"
-_MONTH_SHARED_LIST = compile_pattern(
-    rf"(?<![\w.])(?P<month2>{MONTH_NAME})\s+(?P<days2>{_DAY}(?:\s*,\s*{_DAY})*\s*,?\s+and\s+{_DAY})(?!\d)"
-    rf"(?:,?\s+(?P<year2>{_YEAR}))?"
-)
 _ITEM = compile_pattern(
     rf"(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{MONTH_NAME})|(?P<m2>{MONTH_NAME})\s+(?P<d2>{_DAY}))"
     rf"(?:,?\s+(?P<year>{_YEAR}))?"
@@ -292,15 +288,15 @@ _NOT_DAYS_BEFORE = re.compile(r"\b(?:grades?|g|cycles?|days?|doses?|weeks?|lines
 def _build_shared_month_list(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     if _NOT_DAYS_BEFORE.search(ctx.lowered, max(0, match.start() - 12), match.start()):
         return None  # "grade 1 and 2 March": grades, then a date
-    month_group = "month" if "month" in match.re.groupindex else "month2"
+    month_group = "month"
     month_text = source(ctx, match, month_group)
     if _is_verb(month_text):
         return None
-    year_text = match.group("year" if month_group == "month" else "year2")
+    year_text = match.group("year")
     year = int(year_text) if year_text else _reference_year(ctx)
     if year is None:
         return None
-    days = re.findall(r"\d+", match.group("days" if month_group == "month" else "days2"))
+    days = re.findall(r"\d+", match.group("days"))
     dates = [_iso(year, month_number(month_text), int(day)) for day in days]
     if len(dates) < 2 or any(d is None for d in dates):
         return None
@@ -311,7 +307,6 @@ def _build_shared_month_list(match: re.Match[str], ctx: MatchContext) -> TimeVal
 DATE_RULES: tuple[Rule, ...] = (
     Rule("date.list", _DATE_LIST, _build_date_list),
     Rule("date.shared_month_list", _SHARED_MONTH_LIST, _build_shared_month_list),
-    Rule("date.month_shared_list", _MONTH_SHARED_LIST, _build_shared_month_list),
     word_rule("date.the_shared_month_list", _THE_SHARED_MONTH_LIST, _build_shared_month_list),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
     word_rule("date.month_first", _MONTH_FIRST, _build_month_first),

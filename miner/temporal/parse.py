@@ -508,10 +508,13 @@ def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 
 
 # "+28 h" in an onset column or a flowsheet: hours after the dose
-_PLUS_HOURS = compile_pattern(r"(?<![\w+.])\+\s?(?P<n>\d{1,3}(?:\.\d)?)\s?(?P<unit>h|hrs?|hours?)\b")
+_PLUS_HOURS = compile_pattern(r"\+\s?(?P<n>\d{1,3}(?:\.\d)?)\s?(?P<unit>h|hrs?|hours?)\b")
 
 
 def _build_plus_hours(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    before = ctx.lowered[match.start() - 1 : match.start()] if match.start() else ""
+    if before and (before.isalnum() or before in "_+."):
+        return None  # "C1D1+2h" or "1+2 h" are not onsets
     hours = float(match.group("n"))
     return make_value(KIND_POST_DOSE, match, ctx, hours=(hours, hours), duration=iso_duration(hours, "hour"),
                       duration_min=iso_duration(hours, "hour"), duration_max=iso_duration(hours, "hour"),
@@ -1291,11 +1294,14 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
 # "the dose on the 17th was followed by fever on the 18th": a day of the month, read in the
 # month of the last full date before it (the next month when the day has already passed)
 _DAY_OF_MONTH = re.compile(
-    r"\b(?:on|of|from|until|by)\s+the\s+(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b"
+    r"the\s+(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)\b"
     r"(?!\s+(?:of\s+(?:the\s+)?)?(?:dose|doses|cycle|cycles|infusion|infusions|injection|injections|day|days|"
     r"week|weeks|month|months|line|lines|episode|episodes|administration|time|percentile|floor|"
     r"course|session|treatment|hour|hours)\b)",
     re.IGNORECASE)
+
+
+_DAY_PREP_BEFORE = re.compile(r"\b(?:on|of|from|until|by)\s+\Z", re.IGNORECASE)
 
 
 def _with_days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
@@ -1309,7 +1315,9 @@ def _days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
     taken = [(v.start, v.end) for v in found]
     added: list[TimeValue] = []
     for match in _DAY_OF_MONTH.finditer(text):
-        start, end = match.start() + match.group(0).lower().index("the"), match.end()
+        if not _DAY_PREP_BEFORE.search(text, max(0, match.start() - 7), match.start()):
+            continue  # "on the 4th", "of the 17th"; not "the 2nd dose"
+        start, end = match.start(), match.end()
         if any(s < end and start < e for s, e in taken):
             continue
         before = [d for s, d in full if s < start and start - s <= 600]
