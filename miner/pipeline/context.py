@@ -40,7 +40,7 @@ from spacy.tokens import Doc
 
 from miner.pipeline.extensions import SPAN_KEY, register_extensions
 from miner.pipeline.pruning import overlaps, prune_overlapping
-from miner.pipeline.rules import RuleError
+from miner.pipeline.rules import RuleError, load_jsonl_rules
 from miner.pipeline.sentences import sentence_bounds
 from miner.resources import pattern_files
 
@@ -137,22 +137,7 @@ def load_context_rules(paths: list[Path]) -> list[ContextRule]:
     Raises:
         RuleError: on a malformed line, an unknown key or a duplicate id (naming file and line).
     """
-    rules: list[ContextRule] = []
-    seen: dict[str, str] = {}
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                rule = ContextRule.from_dict(json.loads(line))
-            except (json.JSONDecodeError, RuleError) as err:
-                raise RuleError(f"{where}: {err}") from err
-            if rule.id in seen:
-                raise RuleError(f"{where}: duplicate rule id {rule.id!r} (first in {seen[rule.id]})")
-            seen[rule.id] = where
-            rules.append(rule)
-    return rules
+    return load_jsonl_rules(paths, ContextRule.from_dict)
 
 
 # --- the algorithm on token ids (no spaCy objects) --------------------------------------------

@@ -10,10 +10,10 @@ token-pattern list. Unknown keys are rejected so that a typo in a rule file fail
 
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from miner.labels import MENTION_LABELS
 
@@ -94,7 +94,20 @@ def load_rules(paths: list[Path]) -> list[ConceptRule]:
     Raises:
         RuleError: on a malformed line or a duplicate id (naming file and line).
     """
-    rules: list[ConceptRule] = []
+    return load_jsonl_rules(paths, ConceptRule.from_dict)
+
+
+RuleT = TypeVar("RuleT")
+
+
+def load_jsonl_rules(paths: list[Path], from_dict: Callable[[dict[str, Any]], RuleT]) -> list[RuleT]:
+    """Rules read one a line from JSONL files (blank lines and ``//`` comments skipped), each
+    built by ``from_dict``, into a fresh list.
+
+    Raises:
+        RuleError: on a malformed line or a duplicate id, naming the file and line.
+    """
+    rules: list[RuleT] = []
     seen: dict[str, str] = {}
     for path in paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -102,11 +115,12 @@ def load_rules(paths: list[Path]) -> list[ConceptRule]:
                 continue
             where = f"{path}:{number}"
             try:
-                rule = ConceptRule.from_dict(json.loads(line))
+                rule = from_dict(json.loads(line))
             except (json.JSONDecodeError, RuleError) as err:
                 raise RuleError(f"{where}: {err}") from err
-            if rule.id in seen:
-                raise RuleError(f"{where}: duplicate rule id {rule.id!r} (first in {seen[rule.id]})")
-            seen[rule.id] = where
+            rule_id = str(getattr(rule, "id", ""))
+            if rule_id in seen:
+                raise RuleError(f"{where}: duplicate rule id {rule_id!r} (first in {seen[rule_id]})")
+            seen[rule_id] = where
             rules.append(rule)
     return rules

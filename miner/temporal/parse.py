@@ -494,17 +494,15 @@ def _build_overnight(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
     )
 
 
-def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+def _anchored(match: re.Match[str], ctx: MatchContext, qualifier: str) -> TimeValue:
+    """A time tied to the dose phrase of the match, with no hours."""
     anchor, anchor_text = _phrase_anchor(match, ctx)
-    return make_value(
-        KIND_POST_DOSE,
-        match,
-        ctx,
-        anchor=anchor,
-        anchor_text=anchor_text,
-        periodic=anchor == ANCHOR_EACH_DOSE,
-        qualifier="soon",
-    )
+    return make_value(KIND_POST_DOSE, match, ctx, anchor=anchor, anchor_text=anchor_text,
+                      periodic=anchor == ANCHOR_EACH_DOSE, qualifier=qualifier)
+
+
+def _build_soon_after(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    return _anchored(match, ctx, "soon")  # "soon after infusions"
 
 
 # "+28 h" in an onset column or a flowsheet: hours after the dose
@@ -522,16 +520,7 @@ def _build_plus_hours(match: re.Match[str], ctx: MatchContext) -> TimeValue | No
 
 
 def _build_same_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    anchor, anchor_text = _phrase_anchor(match, ctx)
-    return make_value(
-        KIND_POST_DOSE,
-        match,
-        ctx,
-        anchor=anchor,
-        anchor_text=anchor_text,
-        periodic=anchor == ANCHOR_EACH_DOSE,
-        qualifier="same day",
-    )
+    return _anchored(match, ctx, "same day")  # "on the evening of each infusion"
 
 
 def _build_after_each(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
