@@ -47,7 +47,7 @@ from miner.grading.findings import vitals_reported
 from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, TIMING, TREATMENT
 from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
-from miner.temporal.clock import NEXT_DAY, find_clock_times, hours_between, hours_in_sentence
+from miner.temporal.clock import NEXT_DAY, clock_minutes, clock_text, find_clock_times, hours_between, hours_in_sentence
 
 _AGE_SEX = re.compile(
     r"(?P<age>\d{1,3})[- ](?:year|yr)s?[- ]old\s+(?:\w+\s+){0,2}?(?P<sex>woman|man|female|male|"
@@ -166,6 +166,11 @@ def _time_order(episode: Episode) -> tuple[int, int, float, str]:
     cycle_day = (episode.cycle or 0) * 100 + (episode.day or 0) if episode.cycle else 0
     study_day = float(episode.day_after_first_dose) if episode.day_after_first_dose is not None else 0.0
     return (1, cycle_day if not episode.date else 0, study_day, episode.date or "")
+
+
+def _widened(current: list[float] | None, low: float, high: float) -> list[float]:
+    """An hours range stretched to hold ``low``-``high`` (the range itself when there was none)."""
+    return [min(low, current[0]), max(high, current[1])] if current else [low, high]
 
 
 def _day_numbers(dates: list[str]) -> list[int]:
@@ -469,7 +474,7 @@ class EpisodeBuilder:
         for episode in record.episodes:
             if episode.hours_post_dose is None and episode.date and episode.time and timed_doses:
                 # a flowsheet: the dose at 10:15 on 20 Jan, the fever at 06:15 on 21 Jan (20 h)
-                clock = int(episode.time[:2]) * 60 + int(episode.time[3:])
+                clock = clock_minutes(episode.time)
                 gaps = [hours_between(day, minutes, episode.date, clock) for day, minutes in timed_doses]
                 after = [g for g in gaps if g is not None and g <= 7 * 24]
                 if after:
@@ -930,11 +935,15 @@ class EpisodeBuilder:
     def _onset_position(self, mentions: list[Mention]) -> tuple[Any, ...] | None:
         """Where a late event sits when its sentence names one dose or one day: a full
         date, or a cycle-day past cycle 1; None for a pattern ("after each dose")."""
-        if any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
-               for m in mentions):
+        if self._states_pattern(mentions):
             return None  # "the day after each of the four weekly injections (C3D1, C3D8, ...)"
         dose_date: tuple[Any, ...] | None = None
-        self_text = self.text
+
+        def day_named_after(position: int) -> bool:
+            """A cycle day later in the sentence: the episode's own, not its dose's."""
+            return any(later.label == TIMING and later.start >= position and later.value
+                       and later.value.get("kind") == "cycle_day" and later.value.get("day") for later in mentions)
+
         for m in mentions:
             if m.label != TIMING or not m.value or m.value.get("periodic"):
                 continue
@@ -947,16 +956,13 @@ class EpisodeBuilder:
                 return ("date", value["date"])
             if value.get("kind") == "cycle_day" and value.get("cycle") and value["cycle"] >= 2 \
                     and value.get("day"):
-                if _DOSE_AFTER_CYCLE_DAY.match(self_text, m.end) and any(
-                        later.label == TIMING and later.start > m.end and (later.value or {}).get("kind") == "cycle_day"
-                        and (later.value or {}).get("day") for later in mentions):
+                if _DOSE_AFTER_CYCLE_DAY.match(self.text, m.end) and day_named_after(m.end + 1):
                     continue  # "followed the C4D1 dose: on C4D2 he ...": the episode is on C4D2
                 return ("cycle_day", value["cycle"], value["day"])
             # "30 hours after his C3D1 dose": the dose is named inside the expression
             anchor = _CYCLE_DAY.search(value.get("anchor_text") or "")
             if value.get("kind") == "post_dose" and anchor and int(anchor.group(1)) >= 2:
-                if any(later.label == TIMING and later.start >= m.end and (later.value or {}).get("kind") == "cycle_day"
-                       and (later.value or {}).get("day") for later in mentions):
+                if day_named_after(m.end):
                     continue  # "After the C5D1 dose a fourth episode occurred on C5D2"
                 return ("cycle_day", int(anchor.group(1)), int(anchor.group(2)))
         return dose_date
@@ -999,7 +1005,7 @@ class EpisodeBuilder:
             episode.date = self.date_at(sentence.start)  # a note: the episode is on the note's date
         episode.evidence.append(self.sentence_evidence(sentence))
         if episode.phase == "late" and not _SINGLE.search(sentence.text) and (
-                self._states_pattern(event.mentions)  # "fever 20-30 h after 5 consecutive doses"
+                pattern  # "fever 20-30 h after 5 consecutive doses"
                 or cues.RECURRING.search(self._without_dosing(sentence, event.mentions))):
             episode.recurrent = True
         for m in event.mentions:
@@ -1018,21 +1024,16 @@ class EpisodeBuilder:
                     hours = self._onset_hours(sentence, m)
                     if hours is None or (clock_hours is not None and NEXT_DAY.search(m.text)):
                         continue  # "at 04:00 the next day" after a 10:00 dose is 18 h, not 24
-                    low, high = hours
-                    current = episode.hours_post_dose
-                    episode.hours_post_dose = [min(low, current[0]) if current else low,
-                                               max(high, current[1]) if current else high]
+                    episode.hours_post_dose = _widened(episode.hours_post_dose, *hours)
                     episode.hours_source = "stated"
                 elif kind == "date" and m.value.get("date") and episode.date is None \
                         and not m.value.get("is_dose_date") and not pattern:
                     episode.date = m.value["date"]  # ("from 9 December, fever after every dose": a start)
         stamp = self._stamp(sentence)
         if episode.time is None and stamp is not None:
-            episode.time = f"{stamp // 60:02d}:{stamp % 60:02d}"
+            episode.time = clock_text(stamp)
         if clock_hours is not None:
-            current = episode.hours_post_dose
-            episode.hours_post_dose = [min(clock_hours, current[0]) if current else clock_hours,
-                                       max(clock_hours, current[1]) if current else clock_hours]
+            episode.hours_post_dose = _widened(episode.hours_post_dose, clock_hours, clock_hours)
             episode.hours_source = episode.hours_source or "clock times"
         self._add_treatments(episode, sentence, event.mentions)
 
@@ -1137,8 +1138,8 @@ class EpisodeBuilder:
         if dosing:
             # the schedule in force when the late episodes began ("weekly, then every two weeks
             # from cycle 3; fevers in April"), else the first one stated
-            first_late = min((e.sentence.start for e in events if e.phase == "late"), default=None)
-            in_force = [m for m in dosing if first_late is not None and m.start < self._sentence_end(first_late)]
+            first_late = min((e.sentence for e in events if e.phase == "late"), key=lambda s: s.start, default=None)
+            in_force = [m for m in dosing if first_late is not None and m.start < first_late.end]
             current = in_force[-1] if in_force else dosing[0]
             record.dosing_interval_days = list(current.value["interval_days"])  # type: ignore[index]
             record.evidence["dosing_interval_days"] = [self.evidence(current.start, current.end)]
@@ -1163,9 +1164,7 @@ class EpisodeBuilder:
                                    [e.evidence[0] for e in record.episodes if e.date in dated and e.evidence])
                 return
         dose_linked = [e for e in events if e.phase == "late" and (
-            cues.DOSE_LINKED.search(e.sentence.text) or any(
-                m.label == TIMING and m.value and m.value.get("kind") == "post_dose" and m.value.get("periodic")
-                for m in e.mentions))]
+            cues.DOSE_LINKED.search(e.sentence.text) or self._states_pattern(e.mentions))]
         late_episodes = [e for e in record.episodes if e.phase == "late" and not e.summary]
         if not any(e.recurrent for e in late_episodes) and len(late_episodes) < 2:
             dose_linked = []  # one late fever after a Q2W dose has no recurrence interval
@@ -1213,9 +1212,6 @@ class EpisodeBuilder:
             if len(listed) >= 2:
                 found.extend(listed)
         return found
-
-    def _sentence_end(self, start: int) -> int:
-        return next((s.end for s in self.sentences if s.start == start), start)
 
     @staticmethod
     def _set_interval(record: PatientRecord, ranges: list[Any], source: str,

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from miner.episodes.model import Episode, Evidence
+from miner.temporal.clock import clock_minutes, clock_text
 
 #: Dose-event kinds, in the order a course usually runs.
 FIRST_DOSE = "first_dose"
@@ -170,7 +171,7 @@ class Timeline:
 
     def timed_doses(self) -> list[tuple[str, int]]:
         """(date, minutes after midnight) of the doses whose clock time the text gives."""
-        timed = {(e.date, int(e.time[:2]) * 60 + int(e.time[3:5])) for e in self.events
+        timed = {(e.date, clock_minutes(e.time)) for e in self.events
                  if e.kind in (FIRST_DOSE, STEP_UP, DOSE, RESUMED) and e.time and parse_date(e.date)}
         return sorted(timed)  # type: ignore[arg-type]
 
@@ -260,7 +261,7 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
             timeline.events.append(DoseEvent(kind, date=entry_date,
                                              cycle=cycle_day.get("cycle") if cycle_day else None,
                                              cycle_day=cycle_day.get("day") if cycle_day else None, evidence=ev,
-                                             time=_clock_text(sentence.stamp)))
+                                             time=None if sentence.stamp is None else clock_text(sentence.stamp)))
         for t in dates:
             # "last dose yesterday", "received dose 3/14": a dose dated relative to the note
             lead = text[max(0, t["start"] - sentence.start - 30): t["start"] - sentence.start]
@@ -310,10 +311,6 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
         unique.setdefault(key, event)  # "cycle 1 day 1 (C1D1)" is one dose
     timeline.events = sorted(unique.values(), key=lambda e: (e.day if e.day is not None else 10**6))
     return timeline
-
-
-def _clock_text(minutes: int | None) -> str | None:
-    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _about_drug(sentence: TimedSentence, verb_at: int) -> bool:

@@ -450,21 +450,8 @@ def vitals_reported(text: str) -> bool:
     >>> vitals_reported("T 38.5, BP 118/72, sats 97%"), vitals_reported("fever of 38.6 °C, rigors")
     (True, False)
     """
-    lowered = text.lower()
-    # each reading is looked for only when a word or sign it needs is in the text
-    readings = ((_BP_PAIR, "/"), (_MMHG, "mm"), (_SYSTOLIC, "s"), (_MAP, "m"), (_SATURATION, "sat"),
-                (_SATURATION, "%"), (_SATURATION, "oxim"), (_VITALS_WORDS, "norm"), (_VITALS_WORDS, "dynamic"),
-                (_VITALS_WORDS, "hypo"), (_VITALS_WORDS, "vital"), (_VITALS_WORDS, "observ"), (_VITALS_WORDS, "desat"),
-                (_VITALS_WORDS, "oxygen"), (_VITALS_NORMAL, "normal"), (_VITALS_NORMAL, "stable"),
-                (_VITALS_NORMAL, "fine"), (_VITALS_NORMAL, "unremarkable"), (_ROOM_AIR, "room"), (_ROOM_AIR, "RA"))
-    seen: set[int] = set()
-    for pattern, needed in readings:
-        if id(pattern) in seen or needed not in (text if needed.isupper() else lowered):
-            continue
-        seen.add(id(pattern))
-        if pattern.search(text):
-            return True
-    return False
+    folded = fold(text)
+    return any(gate.admits(folded) and pattern.search(text) for pattern, gate in _VITALS_READINGS)
 
 
 def _decade_top(value: int, decade: str | None) -> int:
@@ -511,6 +498,9 @@ _SATURATION = re.compile(
     r"|(?<![\d.])(?P<v2>\d{2})\s*%\s*(?:on\s+)?(?:room\s+air|(?-i:RA)\b)",
     re.IGNORECASE,
 )
+# the readings vitals_reported looks for, each with the words it needs (miner.gates)
+_VITALS_READINGS = tuple((pattern, Gate.of(pattern)) for pattern in (
+    _BP_PAIR, _MMHG, _SYSTOLIC, _MAP, _SATURATION, _VITALS_WORDS, _VITALS_NORMAL, _ROOM_AIR))
 
 
 def _find_saturations(text: str) -> list[Finding]:

@@ -38,7 +38,18 @@ class ClockTime:
 
     @property
     def text(self) -> str:
-        return f"{self.minutes // 60:02d}:{self.minutes % 60:02d}"
+        return clock_text(self.minutes)
+
+
+def clock_text(minutes: int) -> str:
+    """Minutes after midnight as "HH:MM" (the form episodes and doses keep): 240 -> "04:00"."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_minutes(text: str) -> int:
+    """"HH:MM" back to minutes after midnight: "04:00" -> 240."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def find_clock_times(text: str) -> list[ClockTime]:
