@@ -141,6 +141,9 @@ _PROPOSED = re.compile(r"\b(?:suggest\w*|recommend\w*|propos\w*|consider\w*|woul
                        r"plan\w*|if)\b", re.IGNORECASE)
 # "He remained pyrexial for four days": the same fever as the sentence before
 _CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", re.IGNORECASE)
+# "He received oseltamivir, and fever resolved in 72 hours": the end of the fever just told
+_RESOLVED = re.compile(r"\b(?:fever|pyrexia|temperature)s?\s+(?:had\s+|was\s+)?(?:resolved|subsided|settled|"
+                       r"abated|defervesced|disappeared|normali[sz]ed|improved)\b", re.IGNORECASE)
 _NOT_AN_INFECTION_NAME = frozenset(
     "but and or of no any that the a an for with to from whether exclude excluded excluding than as was "
     "were is are be been had has have if not nor ongoing suspected possible presumed".split())
@@ -166,6 +169,18 @@ def _time_order(episode: Episode) -> tuple[int, int, float, str]:
     cycle_day = (episode.cycle or 0) * 100 + (episode.day or 0) if episode.cycle else 0
     study_day = float(episode.day_after_first_dose) if episode.day_after_first_dose is not None else 0.0
     return (1, cycle_day if not episode.date else 0, study_day, episode.date or "")
+
+
+STATED_IN_DAYS = "stated in days"
+
+
+def _stated_source(m: Mention, current: str | None) -> str:
+    """``hours_source`` of an episode whose hours a TIMING mention states: "stated", or
+    "stated in days" when the text gives only days ("the second day after", "1-2 days
+    after": 24-48 h) and nothing finer was stated for the episode before."""
+    if m.value and m.value.get("unit") == "day" and current in (None, STATED_IN_DAYS):
+        return STATED_IN_DAYS
+    return "stated"
 
 
 def _widened(current: list[float] | None, low: float, high: float) -> list[float]:
@@ -487,8 +502,16 @@ class EpisodeBuilder:
                     episode.hours_source = "dates"
         # the record keeps the hours the text states, or reckons from clock times
         # (patient-record.md); hours counted from whole dates stay on the late episodes
-        hours = [h for e in record.episodes if e.hours_source in ("stated", "clock times")
-                 for h in e.hours_post_dose or []]
+        # (patient-record.md); a range stated in days ("on the second day after each
+        # infusion", 24-48 h) that only holds the hours stated or clocked for the episodes
+        # ("40 h", "38 h", "42 h") adds nothing and is left out
+        precise = [h for e in record.episodes if e.hours_source in ("stated", "clock times")
+                   for h in e.hours_post_dose or []]
+        hours = list(precise)
+        for e in record.episodes:
+            if e.hours_source == STATED_IN_DAYS and e.hours_post_dose and not (
+                    precise and e.hours_post_dose[0] <= min(precise) and max(precise) <= e.hours_post_dose[1]):
+                hours.extend(e.hours_post_dose)
         if hours:
             record.hours_post_dose = [min(hours), max(hours)]
             record.sources["hours_post_dose"] = "stated" if all(
@@ -540,11 +563,13 @@ class EpisodeBuilder:
             if added and all(sentence.start + added.start() <= m.start < sentence.start + added.end()
                              for m in crs + fever):
                 continue  # "dexamethasone was added because of the recurrent CRS": prevention, not an event
-            continued = position - 1 in explained_at and _CONTINUES.search(sentence.text)
+            continued = (position - 1 in explained_at and _CONTINUES.search(sentence.text)) or (
+                _RESOLVED.search(sentence.text) and any(p in explained_at for p in (position - 1, position - 2))
+                and not self._paragraph_break(sentences[position - 1], sentence))
             if not crs and (self._fever_explained(sentence, mentions) or position <= explained_until or continued):
                 explained_at.add(position)
                 explained_dates.add(self._event_date(sentence, mentions))
-                if position > explained_until:
+                if position > explained_until and not continued:
                     record.other_fevers.append({
                         "explained_by": "neutropenia" if _NEUTROPENIC.search(sentence.text)
                         else "documented infection",
@@ -565,6 +590,18 @@ class EpisodeBuilder:
                     continue
             phase = self._phase(sentence, mentions, events, timeline)
             events.append(_Event(sentence, phase, bool(crs), mentions))
+        told = [f for f in record.other_fevers if f["explained_by"] == "documented infection"]
+        late = [e for e in events if e.phase == "late"]
+        if len(told) >= 2 and late and not any(
+                _THIS_PATIENT.search(e.sentence.text) or any(
+                    m.label == TIMING and m.value and (m.value.get("kind") in ("date", "cycle_day") or (
+                        m.value.get("kind") == "post_dose" and m.value.get("unit") in ("hour", "minute")))
+                    for m in e.mentions) for e in late):
+            # each late fever told one by one had a documented infection ("influenza A ...
+            # Pneumocystis ... C. difficile"); the title, key message and discussion that sum
+            # up "these three episodes" speak of the same fevers, not of other, CRS episodes
+            # (an episode of its own has a date, a cycle day, hours or "he"/"she")
+            events = [e for e in events if e.phase != "late"]
         if self.date_at is not None:
             # in a note export, the same day's fever told in another note (the nursing note
             # of the admission whose discharge summary names the pneumonia) is that infection
@@ -708,11 +745,13 @@ class EpisodeBuilder:
                 late += 1
             elif kind == "date" and timeline is not None:
                 # a dated event: its study day against the first-dose date (cycle 1 = 28 days)
-                day = timeline.day_of_date(m.value.get("date"))
-                if day is not None and day <= self.criteria.initial_phase_max_day:
+                days = timeline.study_days_of_date(m.value.get("date"))
+                if days is not None and days[1] <= self.criteria.initial_phase_max_day:
                     initial += 2
-                elif day is not None:
-                    late += 2
+                elif days is not None and days[0] > self.criteria.initial_phase_max_day:
+                    late += 2  # ("started in March 2024" ... "On Saturday, September 14")
+                elif days is not None:
+                    pass  # a first-dose month that leaves the phase open
                 else:
                     # no first-dose date: the cycle of the dated dose it follows ("03/03 C3D1
                     # given ... 03/04 fever")
@@ -799,7 +838,7 @@ class EpisodeBuilder:
                     hours = self._onset_hours(lead, m) if m.label == TIMING else None
                     if hours is not None and episode.hours_post_dose is None:
                         episode.hours_post_dose = [hours[0], hours[1]]
-                        episode.hours_source = "stated"
+                        episode.hours_source = _stated_source(m, episode.hours_source)
                         episode.evidence.append(self.evidence(m.start, m.end))
             self._fill(episode, event, grade, scale)
             passage = passages.setdefault(id(episode), [])
@@ -1025,7 +1064,7 @@ class EpisodeBuilder:
                     if hours is None or (clock_hours is not None and NEXT_DAY.search(m.text)):
                         continue  # "at 04:00 the next day" after a 10:00 dose is 18 h, not 24
                     episode.hours_post_dose = _widened(episode.hours_post_dose, *hours)
-                    episode.hours_source = "stated"
+                    episode.hours_source = _stated_source(m, episode.hours_source)
                 elif kind == "date" and m.value.get("date") and episode.date is None \
                         and not m.value.get("is_dose_date") and not pattern:
                     episode.date = m.value["date"]  # ("from 9 December, fever after every dose": a start)
@@ -1238,6 +1277,9 @@ class EpisodeBuilder:
                         and m.value.get("periodic") and m.value.get("hours"):
                     low, high = m.value["hours"]
                     current = record.hours_post_dose or [low, high]
+                    if m.value.get("unit") == "day" and low <= current[0] and current[1] <= high \
+                            and record.hours_post_dose:
+                        continue  # "1 to 2 days after each dose" beside the stated 38-42 h
                     record.hours_post_dose = [min(low, current[0]), max(high, current[1])]
                     record.sources.setdefault("hours_post_dose", "stated")
                     record.evidence.setdefault("hours_post_dose", []).append(self.evidence(m.start, m.end))

@@ -67,7 +67,7 @@ class Episode:
     day_after_first_dose: int | None = None  # study day: the first dose is day 1
     day_source: str | None = None  # "cycle day", "dates", "cycle N day D in L-day cycles", ...
     hours_post_dose: list[float] | None = None
-    hours_source: str | None = None  # "stated", "clock times" or "dates"
+    hours_source: str | None = None  # "stated", "stated in days", "clock times" or "dates"
     cycle: int | None = None
     day: int | None = None
     grade: int | None = None

@@ -132,6 +132,25 @@ class Timeline:
     first_dose_date: str | None = None
     cycle_length_days: int | None = None
     events: list[DoseEvent] = field(default_factory=list)
+    first_dose_month: str | None = None  # "started teclistamab in March 2024": 2024-03
+
+    def study_days_of_date(self, value: str | None) -> tuple[int, int] | None:
+        """The study days a calendar date can be: one day from the first-dose date, or the
+        range a first-dose month allows (5 September after a start in March: days 159-189)."""
+        day = self.day_of_date(value)
+        if day is not None:
+            return day, day
+        when = parse_date(value)
+        if when is None or self.first_dose_date is not None or not self.first_dose_month:
+            return None
+        try:
+            first = datetime.date.fromisoformat(self.first_dose_month + "-01")
+        except ValueError:
+            return None
+        last = (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+        if when < first:
+            return None
+        return max(1, (when - last).days + 1), (when - first).days + 1
 
     def study_day(self, cycle: int | None, day: int | None) -> int | None:
         """``C1D2`` -> 2; ``C4D1`` -> 85 in 28-day cycles; None when the cycle length is unknown."""
@@ -183,7 +202,8 @@ class Timeline:
         return [e for e in self.events if e.kind in (SCHEDULE, SCHEDULE_CHANGE) and e.interval_days]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"first_dose_date": self.first_dose_date, "cycle_length_days": self.cycle_length_days,
+        return {"first_dose_date": self.first_dose_date, "first_dose_month": self.first_dose_month,
+                "cycle_length_days": self.cycle_length_days,
                 "events": [e.to_dict() for e in self.events]}
 
 
@@ -228,6 +248,10 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
                 and not _HELD.search(text):
             timeline.first_dose_date = dates[0]["date"]
             timeline.events.append(DoseEvent(FIRST_DOSE, day=1, date=dates[0]["date"], evidence=ev))
+        elif dosing and _STARTED.search(text) and timeline.first_dose_month is None and not _HELD.search(text):
+            months = [t["date"] for t in sentence.times if t.get("kind") == "date" and len(t.get("date") or "") == 7]
+            if months:
+                timeline.first_dose_month = months[0]
         if _STEP_UP.search(text):
             for t in before_event:
                 if t.get("kind") == "cycle_day" and t.get("day"):

@@ -152,6 +152,7 @@ _INIT_PHRASE = (
 _INTO_THERAPY = r"(?P<init2>(?:the\s+)?(?:treatment|therapy|[a-z]+mab(?:\s+(?:therapy|treatment))?))\b"
 
 _EACH_WORDS = {"each", "every", "all"}
+_COUNT_WORD = re.compile(NUMBER_WORDS)  # "her first four infusions": several doses
 # Hours after "the start of the infusion" are hours after a dose: a continuous infusion
 # (blinatumomab) or a long one starts when the dose is given.
 _SHORT_UNITS = frozenset({"minute", "hour"})
@@ -268,9 +269,10 @@ def _dose_anchor(mods: str, noun: str) -> str:
     words = set(re.findall(r"[a-z0-9]+", lowered))
     if re.search(r"step[\s-]*up", lowered) or "priming" in words:
         return ANCHOR_STEP_UP
-    if words & {"first", "1st", "initial"}:
-        return ANCHOR_FIRST_DOSE
     plural = noun.lower().endswith("s")
+    counted = any(w.isdigit() or _COUNT_WORD.fullmatch(w) for w in words)
+    if words & {"first", "1st", "initial"} and not (plural and (words & _EACH_WORDS or counted)):
+        return ANCHOR_FIRST_DOSE  # but "each of her first four infusions" is each dose
     if words & _EACH_WORDS or plural:
         return ANCHOR_EACH_DOSE
     return ANCHOR_DOSE

@@ -184,3 +184,45 @@ def test_episodes_so_many_weeks_apart(extractor) -> None:  # type: ignore[no-unt
     (patient,) = _patients(extractor, text)
     assert patient.recurrence_interval_days == [21, 21]
     assert patient.classification == "probable"
+
+
+def test_hours_stated_in_days_do_not_widen_the_hours_stated_in_hours(extractor) -> None:  # type: ignore[no-untyped-def]
+    # "the second day after each dose" is 24-48 h; it holds the 30 and 34 h of the episodes
+    text = ("A 66-year-old man started elranatamab on 2 January 2025. On 10 June 2025, 30 hours "
+            "after his fortnightly dose, he had a fever of 38.7 °C; blood cultures were negative. "
+            "On 24 June 2025, 34 hours after the next dose, he had a fever of 38.9 °C; cultures "
+            "were again negative. The fevers came on the second day after each dose.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [30, 34]
+    assert any(e.hours_source == "stated in days" for e in patient.episodes)
+
+
+def test_hours_stated_in_days_alone_are_the_hours(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 58-year-old woman on weekly talquetamab had recurrent fevers on the second day "
+            "after each injection from cycle 3; work-up was negative each time.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [24, 48]
+
+
+def test_a_first_dose_month_places_later_dated_fevers_after_cycle_1(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 71-year-old woman started linvoseltamab in February 2025. On Monday, August 4, "
+            "2025, she had a fever of 38.8 °C the day after her dose. On September 1, 2025, "
+            "the day after the next dose, fever of 38.6 °C recurred. Cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    assert [e.phase for e in patient.episodes] == ["late", "late"]
+    assert patient.first_crs is None
+
+
+def test_summaries_of_fevers_each_explained_by_an_infection_are_not_crs(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Recurrent fever on monthly mosunetuzumab: infection, not CRS\n\n"
+            "A 62-year-old man received mosunetuzumab every 21 days. No CRS occurred in cycle 1.\n\n"
+            "In cycle 4, he presented with fever of 38.9 °C and a productive cough. Sputum culture "
+            "grew Streptococcus pneumoniae. He received amoxicillin and the fever resolved.\n\n"
+            "In cycle 6, he had a fever of 38.4 °C with dysuria. Urine culture grew E. coli. "
+            "Fever resolved with ciprofloxacin.\n\n"
+            "Fevers occurring one to two days after a bispecific antibody dose may be CRS, but "
+            "each of these episodes had a documented infection.")
+    (patient,) = _patients(extractor, text)
+    assert [e for e in patient.episodes if e.phase == "late"] == []
+    assert patient.classification == "unlikely"
+    assert len(patient.other_fevers) == 2

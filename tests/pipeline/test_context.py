@@ -49,6 +49,14 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
         # HYPOTHETICAL and POSSIBLE_EXISTENCE
         ("She was monitored for CRS.", [("CRS", "CRS", ["is_hypothetical"])]),
         ("Concern for CRS was raised.", [("CRS", "CRS", ["is_uncertain"])]),
+        # a relative who reports or measures is the informant, not the one with the fever
+        ("Her husband phoned to say she had a fever overnight.", [("FEVER", "fever", [])]),
+        ("His daughter reported a temperature of 38.6 °C.", [("FEVER", "38.6 °C", [])]),
+        ("Per his wife, fever returned on Sunday.", [("FEVER", "fever", [])]),
+        ("His wife had fever last week.", [("FEVER", "fever", ["is_family"])]),
+        # a finding argued away, and a counterfactual reading
+        ("The focal signs spoke against CRS.", [("CRS", "CRS", ["is_negated"])]),
+        ("The timing might well have suggested CRS.", [("CRS", "CRS", ["is_uncertain"])]),
     ],
 )
 def test_assertion_flags(nlp, text: str, expected) -> None:  # type: ignore[no-untyped-def]

@@ -105,6 +105,14 @@ CASES: list[tuple[Any, ...]] = [
         {"hours": (0, 12), "anchor": "each_dose", "periodic": True, "qualifier": "within"},
     ),
     ("within 6 h of dosing", PD, {"hours": (0, 6), "qualifier": "within", "anchor": "dose"}),
+    # "first" with a count of doses is several doses, not the first one
+    (
+        "within 8 hours of each of his first three monthly infusions",
+        PD,
+        {"hours": (0, 8), "anchor": "each_dose", "periodic": True, "qualifier": "within"},
+    ),
+    ("about 20 h after the first 2 doses", PD, {"hours": (20, 20), "anchor": "each_dose", "approximate": True}),
+    ("the day after the first infusion", PD, {"hours": (24, 24), "anchor": "first_dose"}),
     (
         "soon after infusions",
         PD,
