@@ -141,6 +141,12 @@ _PROPOSED = re.compile(r"\b(?:suggest\w*|recommend\w*|propos\w*|consider\w*|woul
                        r"plan\w*|if)\b", re.IGNORECASE)
 # "He remained pyrexial for four days": the same fever as the sentence before
 _CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", re.IGNORECASE)
+# "after a 6-wk hold for COVID-19, she was restarted ... and had a fever 18 h after": the
+# infection is why the doses stopped, not what caused the fever after the restart
+_HOLD_REASON = re.compile(
+    r"\b(?:hold|held|holding|interrupt\w*|pause[ds]?|delay(?:ed)?|postponed?|withheld|suspended|"
+    r"suspension|break)\b[^.;]{0,30}?\b(?:for|because of|due to|owing to)\s+(?:\w+[\s-]+){0,2}$",
+    re.IGNORECASE)
 # "He received oseltamivir, and fever resolved in 72 hours": the end of the fever just told
 _RESOLVED = re.compile(r"\b(?:fever|pyrexia|temperature)s?\s+(?:had\s+|was\s+)?(?:resolved|subsided|settled|"
                        r"abated|defervesced|disappeared|normali[sz]ed|improved)\b", re.IGNORECASE)
@@ -705,7 +711,8 @@ class EpisodeBuilder:
             return True
         if not self.criteria.exclude_infection_explained:
             return False
-        infections = [m for m in mentions if m.label == INFECTION and m.is_asserted]
+        infections = [m for m in mentions if m.label == INFECTION and m.is_asserted
+                      and not _HOLD_REASON.search(self.text, max(sentence.start, m.start - 60), m.start)]
         if not infections:
             return False
         if cues.INFECTION_CAUSE.search(sentence.text):

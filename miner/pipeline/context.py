@@ -78,6 +78,10 @@ class ContextRule:
     pattern: list[dict[str, Any]] | None = None
     max_scope: int | None = None
     source: str | None = None
+    # a TERMINATE rule that ends only these categories' scopes (all when None): "and had"
+    # opens a new clause for a negation, but "her sister received axi-cel and developed CRS"
+    # is still the sister's
+    terminates: tuple[str, ...] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ContextRule":
@@ -98,8 +102,14 @@ class ContextRule:
         pattern = data.get("pattern")
         if pattern is not None:
             _check_pattern(data["id"], pattern)
+        terminates = data.get("terminates")
+        if terminates is not None and (direction != TERMINATE or not isinstance(terminates, list) or not all(
+                isinstance(c, str) and c.upper() in CATEGORY_FLAGS for c in terminates)):
+            raise RuleError(f"ConText rule {data['id']!r}: terminates must list categories of "
+                            f"{sorted(CATEGORY_FLAGS)}, on a TERMINATE rule")
         return cls(id=data["id"], literal=data["literal"], category=str(data["category"]).upper(),
-                   direction=direction, pattern=pattern, max_scope=max_scope, source=data.get("source"))
+                   direction=direction, pattern=pattern, max_scope=max_scope, source=data.get("source"),
+                   terminates=tuple(c.upper() for c in terminates) if terminates is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form, omitting unset values."""
@@ -111,6 +121,8 @@ class ContextRule:
             out["max_scope"] = self.max_scope
         if self.source is not None:
             out["source"] = self.source
+        if self.terminates is not None:
+            out["terminates"] = list(self.terminates)
         return out
 
 
@@ -241,6 +253,9 @@ def limit_scope(modifier: Modifier, other: Modifier) -> None:
     if direction == TERMINATE:
         return
     if other.rule.direction != TERMINATE and other.rule.category != modifier.rule.category:
+        return
+    if other.rule.direction == TERMINATE and other.rule.terminates is not None \
+            and modifier.rule.category not in other.rule.terminates:
         return
     # a terminator right against the modifier introduces its list ("Negative for: fever,
     # chills"); it ends nothing

@@ -226,3 +226,12 @@ def test_summaries_of_fevers_each_explained_by_an_infection_are_not_crs(extracto
     assert [e for e in patient.episodes if e.phase == "late"] == []
     assert patient.classification == "unlikely"
     assert len(patient.other_fevers) == 2
+
+
+def test_an_infection_that_caused_a_hold_does_not_explain_the_fever_after_the_restart(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 67-year-old woman received weekly elranatamab. In cycle 5, after a three-week hold "
+            "for pneumonia, she was restarted and had a fever of 38.9 °C 20 h after the dose; "
+            "blood cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert len(late) == 1 and late[0].hours_post_dose == [20, 20]

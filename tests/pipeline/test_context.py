@@ -57,6 +57,10 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
         # a finding argued away, and a counterfactual reading
         ("The focal signs spoke against CRS.", [("CRS", "CRS", ["is_negated"])]),
         ("The timing might well have suggested CRS.", [("CRS", "CRS", ["is_uncertain"])]),
+        # "and" before a verb opens a new clause for a negation, not for a relative
+        ("She resumed dosing without premedication and developed a fever.", [("FEVER", "fever", [])]),
+        ("Her brother received cilta-cel and developed CRS.",
+         [("DRUG", "cilta-cel", ["is_family"]), ("CRS", "CRS", ["is_family"])]),
     ],
 )
 def test_assertion_flags(nlp, text: str, expected) -> None:  # type: ignore[no-untyped-def]
@@ -126,6 +130,10 @@ def test_component_on_a_small_rule_set(nlp) -> None:  # type: ignore[no-untyped-
     "data",
     [
         {"id": "a", "literal": "no", "category": "NEGATED_EXISTENCE", "scope": 3},  # unknown key
+        {"id": "a", "literal": "and", "category": "TERMINATE", "direction": "TERMINATE",
+         "terminates": ["SOMETHING"]},  # not a category
+        {"id": "a", "literal": "no", "category": "NEGATED_EXISTENCE", "direction": "FORWARD",
+         "terminates": ["FAMILY"]},  # only a TERMINATE rule terminates
         {"id": "a", "literal": "no", "category": "NEGATED_EXISTENCE", "direction": "SIDEWAYS"},
         {"id": "a", "literal": "no", "category": "NEGATED_EXISTENCE", "max_scope": 0},
         {"id": "a", "literal": "no", "category": "NEGATED_EXISTENCE", "pattern": [{"LEMMA": "no"}]},
