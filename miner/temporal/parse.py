@@ -122,7 +122,9 @@ _QUALIFIER_NAMES = {
     "in the": "within",  # "in the 24 h after each dose"
 }
 
-_DOSE_WORDS = r"doses?|dosing|infusions?|injections?|administrations?|inj\.?|admin"
+# "20 h after the increase to 28 µg/day": a change to a stated dose level is a dose
+_DOSE_WORDS = (r"doses?|dosing|infusions?|injections?|administrations?|inj\.?|admin|"
+               r"(?:increase|escalation|step[\s-]?up|up-?titration)(?=\s+to\s+\d)")
 _DOSE_NOUN = rf"(?P<noun>{_DOSE_WORDS})\b"
 _POST_MODIFIER = (
     r"(?:the|each|every|all|first|1st|initial|second|2nd|third|3rd|last|final|previous|prior|"

@@ -612,6 +612,10 @@ def _texts(text: str, settings: TemporalSettings | None = None) -> list[str]:
         ("Received: 3 October 2025 / Accepted: 16 March 2026", ["3 October 2025", "16 March 2026"]),
         ("Every 30–35 days post-infusion", ["Every 30–35 days post-infusion"]),
         ("CRS recurred after three consecutive cycles", ["three consecutive cycles"]),
+        # a change to a stated dose level is a dose (continuous-infusion step-ups); an increase
+        # of a laboratory value is not (only the elapsed "12 h" is found)
+        ("G2 CRS 14 h after the escalation to 28 µg/day", ["14 h after the escalation"]),
+        ("fever 12 h after the increase in CRP", ["12 h"]),
         (
             "3 febrile episodes after consecutive q2w doses, each 36 h post-dose",
             ["3 febrile episodes", "after consecutive q2w doses", "36 h post-dose"],
