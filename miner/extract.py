@@ -195,10 +195,13 @@ class Extractor:
                 records.append(record)
         _inherit_document_drug(records, mentions)
         series = len(records) > 1
+        named = series and not single and all(s.how in ("heading", "opener") for s in segments)
         for record in records:
-            if not _mentions_anything(record) and not (series and (record.other_fevers or record.alternatives)):
+            if not _mentions_anything(record) and not (series and (record.other_fevers or record.alternatives)) \
+                    and not named:
                 continue  # a review with no patient gives none; a series' "Patient B" with
-                # only infection-explained fevers is still a patient (unlikely)
+                # only infection-explained fevers is still a patient (unlikely), and so is a
+                # patient the text heads by name ("PATIENT 2 - 72 F ... elranatamab is planned")
             classify(record, self.criteria)
             result.patients.append(record)
         return result

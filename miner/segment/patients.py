@@ -21,8 +21,12 @@ _ORDINALS = {
 _LETTERS = {c: i + 1 for i, c in enumerate("ABCDEFGHIJ")}
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 
-_ID = r"(?P<id>\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X)|(?i:one|two|three|four|five|six|seven|eight|nine|ten))"
-_WORD = r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant)"
+_ID = (r"(?P<id>\d{2,5}-\d{2,5}|\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X)|"
+       r"(?i:one|two|three|four|five|six|seven|eight|nine|ten))")
+# as written, or in capitals ("PATIENT 1 - 67 M" in a pharmacy note); a trial's subject
+# numbers ("Subject 0412-0007") are ids too
+_WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|"
+         r"CASE|PATIENT|PT\.?|SUBJECT|OBSERVATION|PARTICIPANT)")
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 _HEADING = re.compile(
     rf"^[ \t]*(?:#{{1,6}}[ \t]*)?(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b"
@@ -102,6 +106,8 @@ def _number(token: str) -> int | None:
 
 def _label(match: re.Match[str]) -> str:
     word = match.group("word").rstrip(".")
+    if word.isupper() and len(word) > 2:
+        word = word.capitalize()  # "PATIENT 1" is Patient 1
     raw = match.group(0).strip().strip("#*").strip()
     hash_sign = "#" if "#" in raw.split(match.group("id"))[0] else ""
     return f"{word} {hash_sign}{match.group('id')}".replace("  ", " ")
@@ -175,10 +181,12 @@ def segment_patients(
     found: list[tuple[int, int, str, str]] = []
     for strategy, pattern in (("heading", _HEADING), ("opener", _OPENER)):
         candidates = []
+        subjects: dict[str, int] = {}  # "Subject 0412-0007", "Subject 0415-0021": 1, 2 in order
         for match in _find(pattern, text):
             if strategy == "heading" and len(match.group("rest") or "") > 100:
                 continue
-            number = _number(match.group("id"))
+            token = match.group("id")
+            number = subjects.setdefault(token, len(subjects) + 1) if "-" in token else _number(token)
             if number is not None:
                 candidates.append((match.start(), number, _label(match), strategy))
         kept = _increasing(candidates)

@@ -235,3 +235,11 @@ def test_an_infection_that_caused_a_hold_does_not_explain_the_fever_after_the_re
     (patient,) = _patients(extractor, text)
     late = [e for e in patient.episodes if e.phase == "late"]
     assert len(late) == 1 and late[0].hours_post_dose == [20, 20]
+
+
+def test_a_headed_patient_of_a_series_with_nothing_found_is_still_a_patient(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Case 1 - 64 M. Talquetamab every two weeks; fever 38.6 °C the day after each dose from "
+            "cycle 4, cultures negative each time.\n\n"
+            "Case 2 - 70 F. Pre-treatment review; teclistamab is planned next month.")
+    assert [(p.patient_id, p.classification) for p in _patients(extractor, text)] == [
+        ("Case 1", "probable"), ("Case 2", "unlikely")]

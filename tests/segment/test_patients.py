@@ -13,6 +13,11 @@ from miner.segment.patients import segment_patients
         ("Case 1\nA 64-year-old woman.\n\nCase 2\nA 65-year-old man.\n\nDiscussion\nCRS is common.",
          ["Case 1", "Case 2"]),
         ("## Patient 1\nA man.\n## Patient 2\nA woman.", ["Patient 1", "Patient 2"]),
+        # headings in capitals, and a trial's subject numbers in the order they come
+        ("CASE 1 - 61 F on talquetamab.\n\nCASE 2 - 58 M on teclistamab.", ["Case 1", "Case 2"]),
+        ("Subject 2201-0034\nA 66-year-old man.\n\nSubject 1107-0002\nA 59-year-old woman.\n\n"
+         "Subject 2201-0034 later had a second event.",
+         ["Subject 2201-0034", "Subject 1107-0002"]),
         ("Pt #1 - 70 M on epcoritamab.\nPt #2 - 66 F on glofitamab.", ["Pt #1", "Pt #2"]),
         ("Results: Pt 1 (68F) had CRS. Pt 2 (74M) had fever.", ["Pt 1", "Pt 2"]),
         ("The first patient, a 60-year-old man, had CRS. The second patient, a 71-year-old "
