@@ -130,6 +130,8 @@ _TREATMENT_NOT_GIVEN = re.compile(
     r"\b(?:stocked|available|on hand|at hand|PRN|if needed|as needed|should remain)\b", re.IGNORECASE)
 
 # "dosed at 10:00", "the infusion (started 09:15)", "given at 9 am": a clock time that dates a dose
+# an onset later than a week after the dose is not an onset after that dose
+_MAX_ONSET_HOURS = 7 * 24
 _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|administered|received|"
                                 r"started|start)\b[^.;]{0,25}$", re.IGNORECASE)
 
@@ -325,6 +327,7 @@ class EpisodeBuilder:
         self.mentions = mentions
         self._mark_dose_dates()
         self._stamps: dict[int, int | None] = {}
+        self._line_before: dict[int, Sentence] | None = None
         self.page_at = page_at or (lambda offset: None)
         self.doc_id = doc_id
 
@@ -1098,18 +1101,32 @@ class EpisodeBuilder:
         """Hours from a dose to the onset told by two clock times of one sentence: "dosed at
         10:00, she was febrile at 04:00 the next day" (18 h)."""
         at = min((m.start for m in mentions if m.label in (CRS, FEVER) and m.is_asserted), default=None)
-        clocks = find_clock_times(sentence.text)
-        if at is None or len(clocks) < 2:
+        if at is None:
             return None
-        local = at - sentence.start
-        dose = [c for c in clocks if c.start < local and _DOSE_BEFORE_CLOCK.search(sentence.text[max(0, c.start - 40):
-                                                                                                    c.start])]
-        onset = [c for c in clocks if dose and c.start > dose[-1].end and
+        # the dose may be timed in the sentence before, on the same line: "- C4D1, Mon 31 Mar,
+        # injection 10:00. Fever overnight after the injection: T 38.4 at 04:00" (18 h)
+        before = self._previous_on_line(sentence)
+        lead = before.text + " " * (sentence.start - before.end) if before is not None else ""
+        text = lead + sentence.text
+        clocks = find_clock_times(text)
+        if len(clocks) < 2:
+            return None
+        local = at - sentence.start + len(lead)
+        dose = [c for c in clocks if c.start < local and _DOSE_BEFORE_CLOCK.search(text[max(0, c.start - 40):
+                                                                                         c.start])]
+        onset = [c for c in clocks if dose and c.start > dose[-1].end and c.start >= len(lead) and
                  (c.start > local or abs(c.start - local) <= 40)]
         if not dose or not onset:
             return None
-        between = sentence.text[dose[-1].end : onset[0].end + 30]
+        between = text[dose[-1].end : onset[0].end + 30]
         return float(round(hours_in_sentence(dose[-1].minutes, onset[0].minutes, bool(NEXT_DAY.search(between)))))
+
+    def _previous_on_line(self, sentence: Sentence) -> Sentence | None:
+        """The sentence before this one when both are on one line of the text."""
+        if self._line_before is None:
+            self._line_before = {id(b): a for a, b in zip(self.sentences, self.sentences[1:], strict=False)
+                                 if a.end <= b.start and "\n" not in self.text[a.start : b.start]}
+        return self._line_before.get(id(sentence))
 
     def _onset_hours(self, sentence: Sentence, m: Mention) -> tuple[float, float] | None:
         """Hours from the dose to the onset that a time expression states.
@@ -1120,8 +1137,10 @@ class EpisodeBuilder:
         when it dates a recovery ("afebrile within six hours and discharged the following day").
         """
         value = m.value or {}
+        hours = value.get("hours")
+        if hours and float(hours[0]) > _MAX_ONSET_HOURS:
+            return None  # "resumed on 2 Jun, five weeks after the C5D1 dose": a gap between doses
         if value.get("kind") == "post_dose" and value.get("anchor"):
-            hours = value.get("hours")
             return (float(hours[0]), float(hours[1])) if hours else None
         if value.get("kind") == "post_dose":
             hours = value.get("hours")

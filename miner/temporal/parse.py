@@ -382,9 +382,11 @@ _PRONOUN_TAIL = r"(?:after|following)\s+(?P<pron>it|this|that)(?=\s*[,;.)]|\s*$)
 _POST_DOSE_AMOUNT = rf"\s*,?\s*(?:{_DOSE_TAIL}|{_PRONOUN_TAIL})"
 _POST_DOSE_DIGITS = compile_pattern(_amount(DIGITS) + _POST_DOSE_AMOUNT)
 _POST_DOSE_WORDS = compile_pattern(_amount(NUMBER) + _POST_DOSE_AMOUNT)
-_DAY_AFTER_DOSE = (rf"\bthe\s+(?:(?:next|following)\s+)?(?:day|morning)\s+(?:after|following)\s+"
+# "the evening after the infusion" is the evening of its day; "the next evening after" is a day later
+_DAY_AFTER_DOSE = (rf"\bthe\s+(?:(?:next|following)\s+(?:day|morning|afternoon|evening)|day|morning)\s+"
+                   rf"(?:after|following)\s+"
                    rf"(?P<amods>(?:[\w./%-]+,?\s+){{0,7}}?){_DOSE_NOUN}")
-_NEXT_DAY = r"\b(?:next|following|subsequent)\s+(?:day|morning)\b"
+_NEXT_DAY = r"\b(?:next|following|subsequent)\s+(?:day|morning|afternoon|evening)\b"  # the day after: 24 h
 # "on the second day after the dose": [24, 48] h (the annotation guidelines)
 _NTH_DAY_AFTER = (rf"\bthe\s+(?P<nth>second|third|fourth|2nd|3rd|4th)\s+day\s+(?:after|following)\s+"
                   rf"(?P<amods>(?:[\w./%-]+\s+){{0,5}}?){_DOSE_NOUN}")
@@ -1094,7 +1096,8 @@ def _number_word_starts(text: str) -> list[int]:
 # Text without a digit and without any of these cannot hold an expression.
 _TIME_WORDS = (
     "hour", "hr", "min", "day", "week", "wk", "fortnight", "month", "mo", "year", "yr",
-    "night", "interval", "cycle", "dose", "dosing", "infusion", "injection", "admin",
+    "night", "morning", "evening", "afternoon", "interval", "cycle", "dose", "dosing", "infusion",
+    "injection", "admin",
     "inj", "episode", "course",
 )  # fmt: skip
 _DIGIT = re.compile(r"\d")

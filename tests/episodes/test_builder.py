@@ -243,3 +243,20 @@ def test_a_headed_patient_of_a_series_with_nothing_found_is_still_a_patient(extr
             "Case 2 - 70 F. Pre-treatment review; teclistamab is planned next month.")
     assert [(p.patient_id, p.classification) for p in _patients(extractor, text)] == [
         ("Case 1", "probable"), ("Case 2", "unlikely")]
+
+
+def test_a_dose_timed_in_the_sentence_before_on_the_same_line(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 63-year-old woman on glofitamab every 21 days had no CRS in cycle 1.\n"
+            "- C5D1, infusion 11:00. Fever overnight after the infusion: T 38.6 at 05:00, BP 122/70, "
+            "SpO2 97% RA. Cultures negative.\n"
+            "- C6D1, infusion 09:00. Febrile overnight: T 38.4 at 02:00. Cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [17, 18]
+
+
+def test_weeks_between_doses_are_not_hours_after_a_dose(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old man on epcoritamab had fever 38.5 °C the day after his C4D1 dose; cultures "
+            "negative. Dosing was held and resumed six weeks after the C4D1 dose, and he had fever "
+            "38.4 °C the day after; cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [24, 24]

@@ -164,6 +164,10 @@ CASES: list[tuple[Any, ...]] = [
     ("two days after the injection", PD, {"hours": (48, 48)}),
     ("the next day", PD, {"hours": (24, 24)}),
     ("the following day", PD, {"hours": (24, 24)}),
+    # the next evening or afternoon is the day after; "the evening after the dose" is its own day
+    ("the next evening", PD, {"hours": (24, 24)}),
+    ("the following afternoon", PD, {"hours": (24, 24)}),
+    ("the following evening after the injection", PD, {"hours": (24, 24), "anchor": "dose"}),
     ("overnight after dosing", PD, {"hours": (0, 24), "approximate": True, "anchor": "dose"}),
     ("overnight following the infusion", PD, {"hours": (0, 24)}),
     ("after every dose", PD, {"hours": None, "anchor": "each_dose", "periodic": True}),
