@@ -88,6 +88,11 @@ _LITERATURE = re.compile(
     r"\b(?:et al|trials?|studies|literature|incidence|median|MajesTEC\S*|MonumenTAL\S*|MagnetisMM\S*|"
     r"EPCORE\S*|DeLLphi\S*|LINKER\S*|of patients|patients (?:treated|receiving|who))\b|\[\d",
     re.IGNORECASE)
+# a drug named for other people's patients: "reported by Della Pepa et al. in teclistamab-
+# treated patients", "the series of X and colleagues, in patients treated with talquetamab"
+_OTHERS_TREATED = re.compile(
+    r"\b(?:et al\b\.?|(?:and colleagues|(?:reported|described|published)\s+(?:by|in|with)|series of|"
+    r"(?:in|among)\s+(?:\w+\s+){0,3}patients)\b)[^.;]{0,120}$", re.IGNORECASE)
 _THIS_PATIENT = re.compile(r"\b(?:he|she|his|her|our patient|the patient|this patient|him)\b", re.IGNORECASE)
 _BEYOND = re.compile(r"\b(?:beyond|after|past|following|since)\s+$", re.IGNORECASE)
 _ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethasone", "methylprednisolone",
@@ -155,6 +160,8 @@ _RESOLVED = re.compile(r"\b(?:fever|pyrexia|temperature)s?\s+(?:had\s+|was\s+)?(
 _NOT_AN_INFECTION_NAME = frozenset(
     "but and or of no any that the a an for with to from whether exclude excluded excluding than as was "
     "were is are be been had has have if not nor ongoing suspected possible presumed".split())
+_AFTER_BEFORE = re.compile(r"\b(?:after|following|post)\s*(?:the\s+)?$", re.IGNORECASE)
+_DOSES_AFTER = re.compile(r"\s+(?:doses?|infusions?|injections?|administrations?)\b", re.IGNORECASE)
 _DOSE_AFTER_CYCLE_DAY = re.compile(r"\s+(?:dose|infusion|injection|administration)\b", re.IGNORECASE)
 # a sentence that opens by proposing the drug: "Plan glofitamab ...", "Recommend: talquetamab"
 _PLAN_BEFORE = re.compile(r"\s*(?:Plan|Planned|Proposed|Recommend(?:ed|ation)?|Consider)\s*(?:next\s+)?",
@@ -534,6 +541,10 @@ class EpisodeBuilder:
                 if m.label == DRUG and m.is_asserted and not m.is_uncertain and m.norm:
                     if _PLAN_BEFORE.fullmatch(self.text, sentence.start, m.start):
                         continue  # "Plan glofitamab (obinutuzumab pretreatment) or a trial slot"
+                    # ("et al." may have ended the sentence before: look a little further back)
+                    if _OTHERS_TREATED.search(self.text, max(0, sentence.start - 40), m.start) \
+                            and not _THIS_PATIENT.search(self.text, sentence.start, m.start):
+                        continue  # "the series of Della Pepa et al., in patients treated with talquetamab"
                     if m.norm not in record.drugs:
                         record.drugs.append(m.norm)
                         target = m.attrs.get("target")
@@ -1213,8 +1224,9 @@ class EpisodeBuilder:
                                [self.evidence(m.start, m.end) for m in stated])
             return
         late = [e for e in record.episodes if e.phase == "late" and e.day_after_first_dose is not None]
-        gaps = successive_gaps([e.day_after_first_dose for e in late if e.day_after_first_dose])
-        gaps = [g for g in gaps if 0 < g <= 120]
+        listed = self._listed_event_days(events, timeline)
+        days = sorted({e.day_after_first_dose for e in late if e.day_after_first_dose} | set(listed))
+        gaps = [g for g in successive_gaps(days) if 0 < g <= 120]
         if gaps:
             source = "dates" if all(e.day_source == "dates" for e in late) else "study days"
             self._set_interval(record, [(min(gaps), max(gaps))], source,
@@ -1251,6 +1263,31 @@ class EpisodeBuilder:
             if m.value:
                 self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
                                    [self.evidence(m.start, m.end)])
+
+    def _listed_event_days(self, events: list[_Event], timeline: Timeline) -> list[int]:
+        """Study days of cycle days listed in a late event: "fever after every dose: C5D2,
+        C5D16, C6D2 and C6D16" (28-day cycles: days 114, 128, 142, 156); a list that names
+        doses ("after the C7D1 and C8D1 doses", "following C4D1, C4D15 and C5D1") is not one
+        of episodes."""
+        found: list[int] = []
+        for event in events:
+            if event.phase != "late":
+                continue
+            run: list[Mention] = []
+            for m in [*event.mentions, None]:
+                if m is not None and (m.label != TIMING or not m.value):
+                    continue
+                is_day = m is not None and m.value is not None and m.value.get("kind") == "cycle_day" \
+                    and m.value.get("cycle") and m.value.get("day")
+                if is_day and m is not None and run and _LIST_JOINER.fullmatch(self.text[run[-1].end:m.start]):
+                    run.append(m)
+                    continue
+                if len(run) >= 2 and not _DOSES_AFTER.match(self.text, run[-1].end) \
+                        and not _AFTER_BEFORE.search(self.text, max(0, run[0].start - 16), run[0].start):
+                    found.extend(d for r in run if r.value
+                                 for d in [timeline.study_day(r.value["cycle"], r.value["day"])] if d)
+                run = [m] if is_day and m is not None else []
+        return found
 
     def _listed_event_dates(self, events: list[_Event]) -> list[str]:
         """Dates listed after the fever or CRS of a late event: "fevers on 4 July, 1 August

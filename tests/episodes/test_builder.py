@@ -260,3 +260,19 @@ def test_weeks_between_doses_are_not_hours_after_a_dose(extractor) -> None:  # t
             "38.4 °C the day after; cultures negative.")
     (patient,) = _patients(extractor, text)
     assert patient.hours_post_dose == [24, 24]
+
+
+def test_cycle_days_listed_for_the_fevers_give_the_interval(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 69-year-old man on talquetamab in 28-day cycles had grade 1 CRS on C1D3. From cycle 4, "
+            "fever the day after each dose: C4D2, C4D16, C5D2 and C5D16, cultures negative each time. "
+            "After the C6D1 and C7D1 doses (C6D2, C7D2) fever recurred; cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 28]
+
+
+def test_a_drug_named_for_other_authors_patients_is_not_this_patients(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 61-year-old woman on elranatamab every two weeks had fever 38.7 °C the day after each "
+            "dose from cycle 5, cultures negative each time, as described by Lee et al. in "
+            "linvoseltamab-treated patients.")
+    (patient,) = _patients(extractor, text)
+    assert patient.drugs == ["elranatamab"]
