@@ -135,6 +135,7 @@ _TREATMENT_NOT_GIVEN = re.compile(
     r"\b(?:stocked|available|on hand|at hand|PRN|if needed|as needed|should remain)\b", re.IGNORECASE)
 
 # "dosed at 10:00", "the infusion (started 09:15)", "given at 9 am": a clock time that dates a dose
+_SECOND_NIGHT = re.compile(r"\b(?:second|2nd)\s+(?:night|evening|morning)\b", re.IGNORECASE)
 # an onset later than a week after the dose is not an onset after that dose
 _MAX_ONSET_HOURS = 7 * 24
 _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|administered|received|"
@@ -608,7 +609,10 @@ class EpisodeBuilder:
                     explained_at.update(range(position, blamed + 1))
                     explained_dates.add(self._event_date(sentence, mentions))
                     continue
-            phase = self._phase(sentence, mentions, events, timeline)
+            lead = [m for back in (2, 1) if position - back >= 0
+                    and not self._paragraph_break(sentences[position - back], sentence)
+                    for m in by_sentence[sentences[position - back].index]]
+            phase = self._phase(sentence, mentions, events, timeline, lead)
             events.append(_Event(sentence, phase, bool(crs), mentions))
         told = [f for f in record.other_fevers if f["explained_by"] == "documented infection"]
         late = [e for e in events if e.phase == "late"]
@@ -740,7 +744,7 @@ class EpisodeBuilder:
         return bool(documented)
 
     def _phase(self, sentence: Sentence, mentions: list[Mention], events: list[_Event],
-               timeline: Timeline | None = None) -> str:
+               timeline: Timeline | None = None, lead: list[Mention] | None = None) -> str:
         text = sentence.text
         initial = len(cues.INITIAL_PHASE.findall(text))
         late = len(cues.LATE_PHASE.findall(text))
@@ -785,6 +789,16 @@ class EpisodeBuilder:
             if day is not None:
                 initial, late = (initial + 2, late) if day <= self.criteria.initial_phase_max_day else \
                     (initial, late + 2)
+        if initial == late == 0 and timeline is not None and lead:
+            # "Talquetamab given 2025/04/22 at 14:00. Temp 38.9 at 08:00 today": the dose
+            # dated just before, months after the first dose
+            dated = [timeline.study_days_of_date(m.value.get("date")) for m in lead
+                     if m.label == TIMING and m.value and m.value.get("kind") == "date"]
+            days = next((d for d in reversed(dated) if d is not None), None)
+            if days is not None and days[0] > self.criteria.initial_phase_max_day:
+                return "late"
+            if days is not None and days[1] <= self.criteria.initial_phase_max_day:
+                return "initial"
         if initial > late:
             return "initial"
         if late > initial:
@@ -830,9 +844,13 @@ class EpisodeBuilder:
                     placed[where] = Episode(phase="late")
                     episodes.append(placed[where])
                 episode = placed[where]
-            elif last_late is not None and position[event.sentence.index] - last_late[0] <= 1 \
-                    and not cues.RECURRING.search(event.sentence.text):
-                episode = last_late[1]  # "He was admitted ... The episode was attributed to CRS."
+            elif last_late is not None and not cues.RECURRING.search(event.sentence.text) and (
+                    position[event.sentence.index] - last_late[0] <= 1 or (
+                        position[event.sentence.index] - last_late[0] <= 3
+                        and not self._paragraph_break(sentences[last_late[0]], event.sentence))):
+                # "He was admitted ... The episode was attributed to CRS."; "Temp 38.9 at 08:00
+                # today. Sent to the Day Unit. Day Unit note: T 38.7 °C, BP 118/70"
+                episode = last_late[1]
             elif grade is not None and pattern is not None and (
                     (pattern.grade is not None and grade != pattern.grade)
                     or not cues.RECURRING.search(event.sentence.text)):
@@ -1130,7 +1148,10 @@ class EpisodeBuilder:
         if not dose or not onset:
             return None
         between = text[dose[-1].end : onset[0].end + 30]
-        return float(round(hours_in_sentence(dose[-1].minutes, onset[0].minutes, bool(NEXT_DAY.search(between)))))
+        hours = hours_in_sentence(dose[-1].minutes, onset[0].minutes, bool(NEXT_DAY.search(between)))
+        if _SECOND_NIGHT.search(between) and hours < 24:
+            hours += 24  # "infusion 11:00 ... fever again the second night, 38.3 °C at 03:00" (40 h)
+        return float(round(hours))
 
     def _previous_on_line(self, sentence: Sentence) -> Sentence | None:
         """The sentence before this one when both are on one line of the text."""

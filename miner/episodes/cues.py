@@ -77,7 +77,9 @@ WORKUP_NEGATIVE = re.compile(
     r"(?:infectious )?(?:source|focus|cause)|no (?:\w+,? ){0,5}(?:infections?|pathogens?|organisms?)"
     r" (?:was |were )?(?:detected|identified|found|isolated)|without (?:an? )?(?:identifiable |clear )?"
     r"(?:infectious )?(?:source|focus)|(?:infection|sepsis) (?:was |were )?(?:ruled out|excluded)|"
-    r"ruled out|excluded|lacked (?:a |an )?(?:clear |obvious )?(?:infectious )?source|normal)\b",
+    # ("infection has not been excluded": nothing was excluded)
+    r"(?<!not )(?<!not been )(?<!n't been )(?<!never been )(?<!yet been )(?:ruled out|excluded)|"
+    r"lacked (?:a |an )?(?:clear |obvious )?(?:infectious )?source|normal)\b",
     re.IGNORECASE,
 )
 WORKUP_POSITIVE = re.compile(

@@ -143,6 +143,8 @@ def _narrative_end(text: str, after: int, excluded: list[tuple[int, int]]) -> in
 
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
+# an entry of a log or flowsheet: "2025/04/23 08:20 | RN ...", "23/04/2025 - phone call", "14:05 Called"
+_DATED_ENTRY = re.compile(r"[ \t]*(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2})\b")
 _PRONOUN = re.compile(r"\b(?:she|he|her|his|him|the patient|this patient)\b", re.IGNORECASE)
 
 
@@ -155,7 +157,7 @@ def _paragraphs_about_patient(text: str, start: int, end: int) -> int:
         if brk is None:
             return end
         following = text[brk.end() : min(end, brk.end() + 200)]
-        if not _PRONOUN.search(following.split(".")[0]):
+        if not _PRONOUN.search(following.split(".")[0]) and not _DATED_ENTRY.match(following):
             return brk.start()
         position = brk.end()
     return end
@@ -218,6 +220,11 @@ def segment_patients(
                 end = min(inner + [end])
             else:
                 end = _narrative_end(text, start, excluded)
+                # a later item headed by another patient's label ("Weekly review: Patient A -
+                # recurrent fevers ...; Patient B - one episode") ends the last patient
+                others = [m.start() for m in _OPENER.finditer(text, start + 1, end)
+                          if _label(m) != label and (_number(m.group("id")) or 0) < number]
+                end = min(others + [end])
                 if how != "heading":
                     end = min(end, _paragraphs_about_patient(text, start, end))
             segments.append(PatientSegment(label, number, start, end, how))

@@ -172,6 +172,9 @@ _GRADE_BEFORE = compile_pattern(r"\b(?:grade|gr\.?|g|stage|type|phase)\s*\Z")
 # "occurred consistently 48 h post-infusion": a recurrence although no "each" is written.
 _HABITUAL_BEFORE = compile_pattern(r"\b(?:consistently|regularly|repeatedly|invariably|always|typically|reliably)\s*\Z")
 _THE_BEFORE = compile_pattern(r"\bthe\s+\Z")
+# "her first fever in 6 months on talquetamab", "the only episode in two years": a span
+# without fever, not a time point
+_FIRST_IN_BEFORE = compile_pattern(r"\b(?:first|only)\s+(?:[\w-]+\s+){1,2}in\s+(?:the\s+(?:last|past)\s+)?\Z")
 _APPROX_BEFORE = compile_pattern(
     r"\b(?P<approx>approximately|roughly|about|around|nearly)\s+(?:(?P<once>once)\s+)?\Z"
     r"|\b(?P<once2>once)\s+\Z"
@@ -817,7 +820,8 @@ def _build_elapsed(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     if amount is None:
         return None
     start = amount.prefix.start
-    if _looks_back(ctx, start, _AGE_BEFORE) or _looks_back(ctx, start, _EVERY_BEFORE):
+    if _looks_back(ctx, start, _AGE_BEFORE) or _looks_back(ctx, start, _EVERY_BEFORE) \
+            or _looks_back(ctx, start, _FIRST_IN_BEFORE):
         return None
     qualifier = amount.prefix.qualifier
     anchor: str | None = None

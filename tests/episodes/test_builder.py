@@ -276,3 +276,25 @@ def test_a_drug_named_for_other_authors_patients_is_not_this_patients(extractor)
             "linvoseltamab-treated patients.")
     (patient,) = _patients(extractor, text)
     assert patient.drugs == ["elranatamab"]
+
+
+def test_a_triage_call_after_a_dated_dose_months_into_therapy(extractor) -> None:  # type: ignore[no-untyped-def]
+    # the start is "since" a date; the dose is dated in the sentence before the fever; the
+    # day-unit note two sentences on is the same illness; ", so" ends the negation of the plan
+    text = ("Patient B - 59 F, myeloma. Talquetamab since 2024/10/07, monthly from 2025/02.\n\n"
+            "Talquetamab given 2025/04/22 at 14:00. Temp 38.9 at 08:00 today, aches. Sent to the "
+            "day unit. Day unit note: T 38.7 °C, BP 118/70, SpO2 98% RA. Blood cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert [e.phase for e in patient.episodes] == ["late"]
+    assert patient.hours_post_dose == [18, 18]
+    assert patient.classification == "possible"
+
+
+def test_the_second_night_after_a_timed_infusion(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 66-year-old man on tarlatamab every two weeks had no CRS in cycle 1.\n"
+            "Infusion 2025/03/17 11:00 (C3D15). Fever the second night, 38.3 °C at 03:00. "
+            "Cultures negative.\n"
+            "Infusion 2025/03/31 11:00 (C4D1). Fever the second night, 38.4 °C at 02:00. "
+            "Cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [39, 40]

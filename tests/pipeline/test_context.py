@@ -59,6 +59,9 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
         ("The timing might well have suggested CRS.", [("CRS", "CRS", ["is_uncertain"])]),
         # "and" before a verb opens a new clause for a negation, not for a relative
         ("She resumed dosing without premedication and developed a fever.", [("FEVER", "fever", [])]),
+        # ", so" opens a consequence the negation does not reach
+        ("No blood culture was taken, so infection has not been excluded.",
+         [("INFECTION_WORKUP", "blood culture", ["is_negated"]), ("INFECTION", "infection", ["is_uncertain"])]),
         ("Her brother received cilta-cel and developed CRS.",
          [("DRUG", "cilta-cel", ["is_family"]), ("CRS", "CRS", ["is_family"])]),
     ],

@@ -72,3 +72,14 @@ def test_table_region_ends_a_narrative() -> None:
 
 def test_an_enumeration_is_not_a_series() -> None:
     assert [x.label for x in segment_patients("First, we thank the team. Second, we note the limits.")] == ["Case 1"]
+
+
+def test_a_log_goes_on_through_its_dated_entries_and_ends_at_a_review_of_another_patient() -> None:
+    text = ("Patient A - 60 F, teclistamab.\n\n2025/03/01 10:00 | RN | call\nFever 38.5.\n\n"
+            "Patient B - 70 M, talquetamab since 2024/10/07.\n\n2025/04/23 08:20 | RN | call\nTemp 38.9.\n\n"
+            "2025/04/25 14:05 | RN | call\nCultures negative.\n\n"
+            "Weekly review: Patient A - fevers after doses; Patient B - one episode.")
+    a, b = segment_patients(text)
+    assert (a.label, b.label) == ("Patient A", "Patient B")
+    assert "Cultures negative" in text[b.start:b.end]
+    assert "Weekly review" in text[b.start:b.end] and "fevers after doses" not in text[b.start:b.end]

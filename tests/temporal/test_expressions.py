@@ -620,6 +620,8 @@ def _texts(text: str, settings: TemporalSettings | None = None) -> list[str]:
         # of a laboratory value is not (only the elapsed "12 h" is found)
         ("G2 CRS 14 h after the escalation to 28 µg/day", ["14 h after the escalation"]),
         ("fever 12 h after the increase in CRP", ["12 h"]),
+        # "the first fever in 6 months on talquetamab" is a span without fever, not a time point
+        ("her first fever in 6 months on talquetamab", []),
         (
             "3 febrile episodes after consecutive q2w doses, each 36 h post-dose",
             ["3 febrile episodes", "after consecutive q2w doses", "36 h post-dose"],
