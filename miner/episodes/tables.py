@@ -35,6 +35,10 @@ _COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("id", re.compile(r"^(?:case|patient|pt\.?|no\.?|#|id|subject|n)\s*(?:#|no\.?)?$", re.I)),
     ("drug", re.compile(r"bispecific|agent|drug|bsab|product|therapy|regimen|car-?t|engager", re.I)),
 )
+# a late-fever cell that counts one episode: "1, ~30 h post dose", "one (C6D2)", "single episode"
+_SINGLE_EPISODE_CELL = re.compile(
+    r"\s*(?:1|one|single|once)\b(?!\s*(?:-|–|to)\s*\d)(?![.,]\d)"
+    r"(?!\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|mg|x)\b)", re.IGNORECASE)
 _INTERVAL_HEADER = re.compile(r"interval|frequency|periodicity|every", re.I)
 _NONE = re.compile(r"^\s*(?:none|no\b|nil|absent|not? (?:observed|reported)|—|-|n/?a)\b", re.I)
 _ID_CELL = re.compile(r"(?:case|patient|pt\.?)?\s*#?\s*(\d{1,3}|[A-J])\b", re.I)
@@ -189,6 +193,8 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
         if re.search(r"post[- ]?(?:infusion|dose|administration)|after (?:each |every |the )?(?:\S+ ){0,6}doses?",
                      cell, re.I):
             fields["dose_linked"] = True
+        if _SINGLE_EPISODE_CELL.match(cell):
+            fields["single_late"] = True  # "1, ~30 h post dose", "one episode", "single, C6D2"
         if "late_grade" not in fields and not interval_column:
             # "4 episodes of fever <= 38.3 °C ...; no hypotension or hypoxia": ASTCT grade 1
             derived = derive_from_text(cell)
@@ -295,7 +301,7 @@ def merge_table_row(record: PatientRecord, row: TableRow) -> None:
     if (interval or hours or f.get("dose_linked")) and not any(
             e.phase == "late" for e in record.episodes):
         record.episodes.append(Episode(
-            phase="late", hours_post_dose=hours, interval_days=interval, recurrent=True,
+            phase="late", hours_post_dose=hours, interval_days=interval, recurrent=not f.get("single_late"),
             named_crs=bool(f.get("late_named_crs") or f.get("late_grade")), grade=f.get("late_grade"),
             grade_source="stated" if f.get("late_grade") else None,
             evidence=[row.evidence["recurrence"]] if "recurrence" in row.evidence else []))

@@ -298,3 +298,17 @@ def test_the_second_night_after_a_timed_infusion(extractor) -> None:  # type: ig
             "Cultures negative.")
     (patient,) = _patients(extractor, text)
     assert patient.hours_post_dose == [39, 40]
+
+
+def test_a_summary_table_row_that_counts_one_late_fever_is_not_a_recurrence(extractor, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from miner.ingest.text import read_text
+
+    path = tmp_path / "series.md"
+    path.write_text(
+        "| Case | Age/sex | Regimen | Step-up CRS | Late fevers | Work-up |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 1 | 70 M | teclistamab q2w | G1, C1D2 | 3, 24 h after each dose | negative x3 |\n"
+        "| 2 | 61 F | elranatamab Q4W | G1, C1D2 | 1, ~30 h post dose | negative |\n",
+        encoding="utf-8")
+    patients = extractor.extract(read_text(path)).patients
+    assert [p.classification for p in patients] == ["probable", "possible"]
