@@ -615,8 +615,10 @@ class EpisodeBuilder:
             phase = self._phase(sentence, mentions, events, timeline, lead)
             events.append(_Event(sentence, phase, bool(crs), mentions))
         told = [f for f in record.other_fevers if f["explained_by"] == "documented infection"]
+        # (one retelling may hold several dated infections: "On 12.5.25 ... influenza A. On 23.6.25")
+        explained = max(len(told), len({d for d in explained_dates if d is not None}))
         late = [e for e in events if e.phase == "late"]
-        if len(told) >= 2 and late and not any(
+        if explained >= 2 and late and not any(
                 _THIS_PATIENT.search(e.sentence.text) or any(
                     m.label == TIMING and m.value and (m.value.get("kind") in ("date", "cycle_day") or (
                         m.value.get("kind") == "post_dose" and m.value.get("unit") in ("hour", "minute")))
@@ -1246,7 +1248,13 @@ class EpisodeBuilder:
             return
         late = [e for e in record.episodes if e.phase == "late" and e.day_after_first_dose is not None]
         listed = self._listed_event_days(events, timeline)
-        days = sorted({e.day_after_first_dose for e in late if e.day_after_first_dose} | set(listed))
+        listed += [d for d in map(timeline.day_of_date, self._listed_event_dates(events)) if d is not None]
+        dosed = [d for d in map(timeline.day_of_date, self._listed_event_dates(events, doses=True)) if d is not None]
+        # the dose dates a fever followed each time ("talquetamab the 3.3.25, 17.3.25 and 31.3.25,
+        # and after every of these doses ...") are the pattern itself; the fevers' own dates, a
+        # day or two later, would mix two anchors
+        days = sorted(set(dosed) if len(dosed) >= 2 else
+                      {e.day_after_first_dose for e in late if e.day_after_first_dose} | set(listed))
         gaps = [g for g in successive_gaps(days) if 0 < g <= 120]
         if gaps:
             source = "dates" if all(e.day_source == "dates" for e in late) else "study days"
@@ -1310,20 +1318,27 @@ class EpisodeBuilder:
                 run = [m] if is_day and m is not None else []
         return found
 
-    def _listed_event_dates(self, events: list[_Event]) -> list[str]:
+    def _listed_event_dates(self, events: list[_Event], doses: bool = False) -> list[str]:
         """Dates listed after the fever or CRS of a late event: "fevers on 4 July, 1 August
         and 29 August" dates three episodes (a list before it dates doses; "5 August to 30
-        September" is a span, not a list)."""
+        September" is a span, not a list). Dose dates listed with a fever after each of them
+        count too: "She got talquetamab the 3.3.25, 17.3.25 and 31.3.25, and after every of
+        these doses the temperature was 38,4 to 38,9 °C" (gaps 14, 14)."""
         found = []
         for event in events:
             if event.phase != "late":
                 continue
             at = min((m.start for m in event.mentions if m.label in (CRS, FEVER) and m.is_asserted), default=None)
+            each_dose = self._states_pattern(event.mentions)
+            if doses and not each_dose:
+                continue
             listed: list[str] = []
             previous_end: int | None = None
             for m in event.mentions:
-                if at is None or m.start < at or m.label != TIMING or not m.value or m.value.get("is_dose_date"):
+                if at is None or m.label != TIMING or not m.value:
                     continue
+                if (m.start < at or bool(m.value.get("is_dose_date"))) != doses:
+                    continue  # episode dates after the fever; dose dates before it or named as doses
                 if m.value.get("kind") == "date_list":
                     listed.extend(d for d in m.value.get("dates") or () if len(d) == 10)
                 elif m.value.get("kind") == "date" and len(m.value.get("date") or "") == 10:

@@ -90,6 +90,10 @@ _NUMERIC = compile_pattern(
     r"(?<![\w./-])(?P<p1>\d{1,4})(?P<sep>[/.-])(?P<p2>\d{1,4})(?:(?P=sep)(?P<p3>\d{1,4}))?"
     r"(?![\w/-]|[.-]\d)"
 )
+# what may stand before a dotted date with a two-digit year ("On 14.4.25", "the 3.3.25, 17.3.25
+# and 31.3.25", "given 28.4.25"): a word (not "version", "table", "grade" ...) or a comma
+_SHORT_DOTTED_LEAD = re.compile(
+    r"(?:\b(?!(?:version|v|release|figure|fig|table|section|chapter|step|grade|stage|level|no)\s)[a-z]+|,)\s+\Z")
 # "in 2019", "since 2017"
 _YEAR_ONLY = compile_pattern(r"(?<![\w./-])(?P<year>(?:19|20)\d\d)(?![\w/]|[.-]\d)")
 
@@ -209,11 +213,15 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
         if len(p1) > 2 or len(p2) > 2 or len(p3) not in {2, 4}:
             return None
         year = int(p3)
+        day_first = ctx.settings.day_first
         if len(p3) == 2:
-            if sep != "/":
+            if sep == "." and (ctx.whole or _SHORT_DOTTED_LEAD.search(ctx.lowered, max(0, match.start() - 12),
+                                                                     match.start())):
+                day_first = True  # "on 14.4.25", "the 3.3.25, 17.3.25 and 31.3.25": day first
+            elif sep != "/":
                 return None  # "1-2-23" is not a date
             year += 2000 if year < 70 else 1900
-        ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)
+        ordered = _order_day_month(int(p1), int(p2), day_first)
         if ordered is None:
             return None
         return _date_value(match, ctx, _iso(year, ordered[1], ordered[0]))

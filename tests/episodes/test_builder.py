@@ -312,3 +312,13 @@ def test_a_summary_table_row_that_counts_one_late_fever_is_not_a_recurrence(extr
         encoding="utf-8")
     patients = extractor.extract(read_text(path)).patients
     assert [p.classification for p in patients] == ["probable", "possible"]
+
+
+def test_dose_dates_each_followed_by_a_fever_give_the_interval(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 65-year-old woman started elranatamab on 6.1.25. She had grade 1 CRS on day 2. "
+            "She received elranatamab on 7.4.25, 21.4.25 and 5.5.25, and after each of these doses "
+            "she had a fever of 38.6 °C the next day; cultures were negative. Dosing moved to every "
+            "4 weeks: the doses of 2.6.25 and 30.6.25 were both followed by fever the day after both "
+            "doses, cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 28]

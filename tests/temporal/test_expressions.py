@@ -620,6 +620,9 @@ def _texts(text: str, settings: TemporalSettings | None = None) -> list[str]:
         # of a laboratory value is not (only the elapsed "12 h" is found)
         ("G2 CRS 14 h after the escalation to 28 µg/day", ["14 h after the escalation"]),
         ("fever 12 h after the increase in CRP", ["12 h"]),
+        # dotted dates with a two-digit year are day first; a version number is not a date
+        ("She got the drug the 3.3.25, 17.3.25 and 31.3.25", ["3.3.25", "17.3.25", "31.3.25"]),
+        ("see version 1.2.25 of the protocol", []),
         # "the first fever in 6 months on talquetamab" is a span without fever, not a time point
         ("her first fever in 6 months on talquetamab", []),
         (
