@@ -115,6 +115,7 @@ _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
 
 # between two dates of a list: "4 July, 1 August and 29 August", "2024-07-04; 2024-08-01"
+_SPAN_JOINER = re.compile(r"^\s*(?:(?:up\s+)?(?:to|until|till|through)|[-–—])\s*$", re.IGNORECASE)
 _LIST_JOINER = re.compile(r"\s*(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?", re.IGNORECASE)
 
 # "dexamethasone was reintroduced before each injection because of the repeated episodes",
@@ -162,6 +163,8 @@ _NOT_AN_INFECTION_NAME = frozenset(
     "but and or of no any that the a an for with to from whether exclude excluded excluding than as was "
     "were is are be been had has have if not nor ongoing suspected possible presumed".split())
 _AFTER_BEFORE = re.compile(r"\b(?:after|following|post)\s*(?:the\s+)?$", re.IGNORECASE)
+_DOSING_LEAD = re.compile(r"\b(?:received|receiving|given|got|administered|dosed|doses?|infusions?|"
+                          r"injections?|administrations?)\b", re.IGNORECASE)
 _DOSES_AFTER = re.compile(r"\s+(?:doses?|infusions?|injections?|administrations?)\b", re.IGNORECASE)
 _DOSE_AFTER_CYCLE_DAY = re.compile(r"\s+(?:dose|infusion|injection|administration)\b", re.IGNORECASE)
 # a sentence that opens by proposing the drug: "Plan glofitamab ...", "Recommend: talquetamab"
@@ -770,9 +773,10 @@ class EpisodeBuilder:
                     late += weight
             elif kind == "interval" and m.value.get("interval_days"):
                 late += 1
-            elif kind == "date" and timeline is not None:
-                # a dated event: its study day against the first-dose date (cycle 1 = 28 days)
-                days = timeline.study_days_of_date(m.value.get("date"))
+            elif kind in ("date", "date_list") and timeline is not None:
+                # a dated event: its study day against the first-dose date (cycle 1 = 28 days);
+                # a list ("On 10 March and 7 April 2025 he presented febrile episodes") by its first
+                days = timeline.study_days_of_date(m.value.get("date") or next(iter(m.value.get("dates") or ()), None))
                 if days is not None and days[1] <= self.criteria.initial_phase_max_day:
                     initial += 2
                 elif days is not None and days[0] > self.criteria.initial_phase_max_day:
@@ -1334,17 +1338,22 @@ class EpisodeBuilder:
                 continue
             listed: list[str] = []
             previous_end: int | None = None
+            # dates before the fever date doses when the words before it give doses ("She got
+            # talquetamab the 3.3.25, 17.3.25 and 31.3.25, and after every of these doses ..."),
+            # else they date the fevers ("on 3 and 31 March he presented febrile episodes")
+            dosing_lead = at is not None and bool(_DOSING_LEAD.search(self.text, event.sentence.start, at))
             for m in event.mentions:
                 if at is None or m.label != TIMING or not m.value:
                     continue
-                if (m.start < at or bool(m.value.get("is_dose_date"))) != doses:
-                    continue  # episode dates after the fever; dose dates before it or named as doses
+                if ((m.start < at and dosing_lead) or bool(m.value.get("is_dose_date"))) != doses:
+                    continue
                 if m.value.get("kind") == "date_list":
                     listed.extend(d for d in m.value.get("dates") or () if len(d) == 10)
                 elif m.value.get("kind") == "date" and len(m.value.get("date") or "") == 10:
-                    if previous_end is not None and not _LIST_JOINER.fullmatch(self.text[previous_end:m.start]):
+                    if previous_end is not None and _SPAN_JOINER.search(self.text[previous_end:m.start]):
                         listed = []  # "from 5 August to 30 September": a span
                         break
+                    # (a list, or dates each with their reading: "38,3 ºC on 5 May and 38,1 ºC on 9 June")
                     listed.append(m.value["date"])
                     previous_end = m.end
             if len(listed) >= 2:

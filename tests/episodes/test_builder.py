@@ -322,3 +322,13 @@ def test_dose_dates_each_followed_by_a_fever_give_the_interval(extractor) -> Non
             "doses, cultures negative.")
     (patient,) = _patients(extractor, text)
     assert patient.recurrence_interval_days == [14, 28]
+
+
+def test_dates_before_the_fever_date_the_fevers_unless_the_words_before_give_doses(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old man started linvoseltamab on 2 September 2024, every 28 days from February "
+            "2025. On 10 March and 7 April 2025 he presented febrile episodes within a day of the "
+            "administrations; cultures were negative. Spaced to every five weeks, he again had fever "
+            "within a day of each administration (38.3 °C on 12 May and 38.2 °C on 16 June 2025); "
+            "cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [28, 35]
