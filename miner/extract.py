@@ -197,11 +197,13 @@ class Extractor:
         series = len(records) > 1
         named = series and not single and all(s.how in ("heading", "opener") for s in segments)
         for record in records:
+            attributed = any(str(f.get("explained_by", "")).startswith("attributed to") for f in record.other_fevers)
             if not _mentions_anything(record) and not (series and (record.other_fevers or record.alternatives)) \
-                    and not named:
+                    and not named and not attributed:
                 continue  # a review with no patient gives none; a series' "Patient B" with
                 # only infection-explained fevers is still a patient (unlikely), and so is a
-                # patient the text heads by name ("PATIENT 2 - 72 F ... elranatamab is planned")
+                # patient the text heads by name ("PATIENT 2 - 72 F ... elranatamab is planned"), and
+                # so is one whose fevers the authors attribute to another drug (carfilzomib)
             classify(record, self.criteria)
             result.patients.append(record)
         return result

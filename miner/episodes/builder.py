@@ -115,6 +115,11 @@ _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
 
 # between two dates of a list: "4 July, 1 August and 29 August", "2024-07-04; 2024-08-01"
+_ATTRIBUTED_TO = re.compile(
+    r"\b(?:attribut\w+|ascrib\w+)\s+(?:the|these|her|his|all|both)?\s*(?:recurrent\s+|late\s+|post-?\w+\s+)?"
+    r"(?:fevers?|febrile\s+(?:episodes?|reactions?)|episodes?|reactions?)\s+to\s+(?:the\s+)?(?P<cause>[\w-]+)",
+    re.IGNORECASE)
+_NOT_A_CAUSE = re.compile(r"(?:cytokine|crs|the|a|an|infections?|an?|it|this|that|each|every)$", re.IGNORECASE)
 _SPAN_JOINER = re.compile(r"^\s*(?:(?:up\s+)?(?:to|until|till|through)|[-–—])\s*$", re.IGNORECASE)
 _LIST_JOINER = re.compile(r"\s*(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?", re.IGNORECASE)
 
@@ -617,6 +622,19 @@ class EpisodeBuilder:
                     for m in by_sentence[sentences[position - back].index]]
             phase = self._phase(sentence, mentions, events, timeline, lead)
             events.append(_Event(sentence, phase, bool(crs), mentions))
+        cause = self._other_cause(sentences, by_sentence)
+        if cause is not None:
+            # "we considered CRS unlikely and attributed the fevers to carfilzomib": the fevers
+            # the text does not call CRS are that drug's, not CRS episodes
+            kept = []
+            for event in events:
+                if event.named_crs or event.phase != "late":
+                    kept.append(event)
+                    continue
+                record.other_fevers.append({"explained_by": f"attributed to {cause[0]}",
+                                            "evidence": [self.sentence_evidence(event.sentence).to_dict(),
+                                                         cause[1].to_dict()]})
+            events = kept
         told = [f for f in record.other_fevers if f["explained_by"] == "documented infection"]
         # (one retelling may hold several dated infections: "On 12.5.25 ... influenza A. On 23.6.25")
         explained = max(len(told), len({d for d in explained_dates if d is not None}))
@@ -639,6 +657,20 @@ class EpisodeBuilder:
                 abs((d - when).days) <= 1 for d in known
                 for when in [self._event_date(e.sentence, e.mentions)] if when is not None)]
         return events
+
+    def _other_cause(self, sentences: list[Sentence],
+                     by_sentence: dict[int, list[Mention]]) -> tuple[str, Evidence] | None:
+        """The agent a sentence blames the fevers on when it is not a T-cell engager or CRS:
+        "attributed the fevers to carfilzomib", "ascribed these reactions to isatuximab"."""
+        for sentence in sentences:
+            for match in _ATTRIBUTED_TO.finditer(sentence.text):
+                at = sentence.start + match.start("cause")
+                if any(m.label in (DRUG, CRS) and m.start <= at < m.end for m in by_sentence[sentence.index]):
+                    continue  # "attributed the fevers to talquetamab", "... to late CRS"
+                if _NOT_A_CAUSE.match(match.group("cause")):
+                    continue
+                return match.group("cause"), self.sentence_evidence(sentence)
+        return None
 
     @staticmethod
     def _own_dates(mentions: list[Mention]) -> list[datetime.date]:

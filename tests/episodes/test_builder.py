@@ -332,3 +332,14 @@ def test_dates_before_the_fever_date_the_fevers_unless_the_words_before_give_dos
             "cultures were negative.")
     (patient,) = _patients(extractor, text)
     assert patient.recurrence_interval_days == [28, 35]
+
+
+def test_fevers_the_authors_attribute_to_another_drug_are_not_crs_episodes(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 64-year-old man on isatuximab-pomalidomide-dexamethasone had fever of 38.5 °C a few hours "
+            "after each isatuximab infusion in cycles 2 and 3; cultures were negative. His physician, who "
+            "had read of late CRS with bispecific antibodies, asked about tocilizumab. We attributed the "
+            "fevers to isatuximab infusion reactions; teclistamab is planned at progression.")
+    (patient,) = _patients(extractor, text)
+    assert patient.episodes == [] and patient.hours_post_dose is None
+    assert patient.other_fevers and patient.other_fevers[0]["explained_by"] == "attributed to isatuximab"
+    assert patient.classification == "unlikely"

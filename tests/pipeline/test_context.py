@@ -59,6 +59,11 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
         ("The timing might well have suggested CRS.", [("CRS", "CRS", ["is_uncertain"])]),
         # "and" before a verb opens a new clause for a negation, not for a relative
         ("She resumed dosing without premedication and developed a fever.", [("FEVER", "fever", [])]),
+        # something read about, and a conditional option
+        ("The GP had read of late CRS with bispecifics.", [("CRS", "CRS", ["is_hypothetical"])]),
+        ("Cilta-cel is kept as an alternative if a slot opens.", [("DRUG", "Cilta-cel", ["is_hypothetical"])]),
+        ("He received tocilizumab as an alternative to steroids.",
+         [("TREATMENT", "tocilizumab", []), ("TREATMENT", "steroids", [])]),
         # ", so" opens a consequence the negation does not reach
         ("No blood culture was taken, so infection has not been excluded.",
          [("INFECTION_WORKUP", "blood culture", ["is_negated"]), ("INFECTION", "infection", ["is_uncertain"])]),
