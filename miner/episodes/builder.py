@@ -144,8 +144,10 @@ _TREATMENT_NOT_GIVEN = re.compile(
 _SECOND_NIGHT = re.compile(r"\b(?:second|2nd)\s+(?:night|evening|morning)\b", re.IGNORECASE)
 # an onset later than a week after the dose is not an onset after that dose
 _MAX_ONSET_HOURS = 7 * 24
+# ("C4D1 glofitamab on Mar 24th at 10:30": a drug or a cycle day names the dose too)
 _DOSE_BEFORE_CLOCK = re.compile(r"\b(?:dos(?:e|ed|ing)|infus\w*|inject\w*|given|administered|received|"
-                                r"started|start)\b[^.;]{0,25}$", re.IGNORECASE)
+                                r"started|start|[a-z]+mab|[a-z]+tafusp|C\d{1,2}\s?D\d{1,2})\b[^.;]{0,25}$",
+                                re.IGNORECASE)
 
 # "From cycle 15 we reintroduced prednisolone on the day of injection" (after the late episodes)
 _REINTRODUCED = re.compile(r"(?<!suggest )(?<!would be )(?<!should be )(?<!could be )(?<!consider )"
@@ -1182,14 +1184,35 @@ class EpisodeBuilder:
         dose = [c for c in clocks if c.start < local and _DOSE_BEFORE_CLOCK.search(text[max(0, c.start - 40):
                                                                                          c.start])]
         onset = [c for c in clocks if dose and c.start > dose[-1].end and c.start >= len(lead) and
-                 (c.start > local or abs(c.start - local) <= 40)]
+                 (c.start > local or abs(c.start - local) <= 60)]
         if not dose or not onset:
             return None
         between = text[dose[-1].end : onset[0].end + 30]
+        # both clock times dated: "given on Mar 3rd, start 09:00 ... until 21:00 on Mar 4th" (36 h)
+        base = sentence.start - len(lead)
+        dose_date = self._date_near(base, text, dose[-1], before=True)
+        onset_date = self._date_near(base, text, onset[0], before=False)
+        if dose_date and onset_date:
+            dated = hours_between(dose_date, dose[-1].minutes, onset_date, onset[0].minutes)
+            if dated is not None and dated <= _MAX_ONSET_HOURS:
+                return float(round(dated))
         hours = hours_in_sentence(dose[-1].minutes, onset[0].minutes, bool(NEXT_DAY.search(between)))
         if _SECOND_NIGHT.search(between) and hours < 24:
             hours += 24  # "infusion 11:00 ... fever again the second night, 38.3 °C at 03:00" (40 h)
         return float(round(hours))
+
+    def _date_near(self, base: int, text: str, clock: Any, before: bool) -> str | None:
+        """The full date written with a clock time: the last one of its clause before it (a
+        dose: "on Mar 3rd, start 09:00"), or the one right after it (an onset: "21:00 on Mar
+        4th")."""
+        start, end = base + clock.start, base + clock.end
+        dates = [m for m in self.mentions if m.label == TIMING and m.value and m.value.get("kind") == "date"
+                 and len(m.value.get("date") or "") == 10 and base <= m.start < base + len(text)]
+        if before:
+            near = [m for m in dates if m.end <= start and not re.search(r"[.;]", self.text[m.end:start])]
+            return near[-1].value["date"] if near and near[-1].value else None
+        after = [m for m in dates if m.start >= end and m.start - end <= 6]
+        return after[0].value["date"] if after and after[0].value else None
 
     def _previous_on_line(self, sentence: Sentence) -> Sentence | None:
         """The sentence before this one when both are on one line of the text."""

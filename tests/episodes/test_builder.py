@@ -343,3 +343,13 @@ def test_fevers_the_authors_attribute_to_another_drug_are_not_crs_episodes(extra
     assert patient.episodes == [] and patient.hours_post_dose is None
     assert patient.other_fevers and patient.other_fevers[0]["explained_by"] == "attributed to isatuximab"
     assert patient.classification == "unlikely"
+
+
+def test_clock_times_with_their_dates_and_a_dose_named_by_its_drug(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 61-year-old man on glofitamab every 21 days had grade 1 CRS on C1D9.\n"
+            "Visit 1: C3D1 given on Mar 3rd 2025, start 09:00. He felt well until 21:00 on Mar 4th 2025, "
+            "when his temperature was 38.6 °C; cultures negative.\n"
+            "Visit 2: C4D1 glofitamab on Mar 24th 2025 at 10:30. Febrile overnight: woke at 04:30 with "
+            "a temperature of 38.9 °C; cultures negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [18, 36]
