@@ -1405,9 +1405,12 @@ class EpisodeBuilder:
                 if m.value.get("kind") == "date_list":
                     listed.extend(d for d in m.value.get("dates") or () if len(d) == 10)
                 elif m.value.get("kind") == "date" and len(m.value.get("date") or "") == 10:
-                    if previous_end is not None and _SPAN_JOINER.search(self.text[previous_end:m.start]):
+                    between = self.text[previous_end:m.start] if previous_end is not None else ""
+                    if _SPAN_JOINER.search(between):
                         listed = []  # "from 5 August to 30 September": a span
                         break
+                    if not _LIST_JOINER.fullmatch(between) and _DOSING_LEAD.search(between):
+                        continue  # "on 05-Jun-2025, the day after her injection (C8D1, 04-Jun-2025)"
                     # (a list, or dates each with their reading: "38,3 ºC on 5 May and 38,1 ºC on 9 June")
                     listed.append(m.value["date"])
                     previous_end = m.end

@@ -80,8 +80,14 @@ _NUMBER_AFTER = compile_pattern(r"\s*[-–:/.]?\s*\d")
 
 # "3 March 2024", "4th of March, 2024", "19 June" (year from the reference date)
 _DAY_MONTH = compile_pattern(
-    rf"(?<![\w.])(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{MONTH_NAME})"
+    # (not the end of a span of days: "admitted 22-24 May" is no one day)
+    rf"(?<![\w.])(?<!\d-)(?<!\d–)(?<!\d -)(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{MONTH_NAME})"
     rf"(?:,?\s+(?P<year>{_YEAR}))?(?(year)|(?![\s,]*\d))"
+)
+# "06JAN2025" (SAS, trial listings), "08-May-2025", "15-APR-2025" (NHS letters, line listings)
+_DAY_MON_YEAR = compile_pattern(
+    r"(?<![\w-])(?P<day>[0-3]?\d)(?P<sep>-?)(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?P=sep)"
+    r"(?P<year>(?:19|20)\d\d)(?![\w-])"
 )
 # "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
 _MONTH_FIRST = rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
@@ -181,6 +187,12 @@ def _build_day_month(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
         return None
     day = _day_number(match.group("day"))
     return _date_value(match, ctx, _iso(year, month_number(match.group("mon")), day))
+
+
+def _build_day_mon_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    month = month_number(match.group("mon"))
+    return _date_value(match, ctx, _iso(int(match.group("year")), month, int(match.group("day")))) \
+        if month else None
 
 
 def _build_month_first(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
@@ -316,6 +328,7 @@ DATE_RULES: tuple[Rule, ...] = (
     Rule("date.list", _DATE_LIST, _build_date_list),
     Rule("date.shared_month_list", _SHARED_MONTH_LIST, _build_shared_month_list),
     word_rule("date.the_shared_month_list", _THE_SHARED_MONTH_LIST, _build_shared_month_list),
+    Rule("date.day_mon_year", _DAY_MON_YEAR, _build_day_mon_year),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
     word_rule("date.month_first", _MONTH_FIRST, _build_month_first),
     Rule("date.numeric", _NUMERIC, _build_numeric),

@@ -620,6 +620,11 @@ def _texts(text: str, settings: TemporalSettings | None = None) -> list[str]:
         # of a laboratory value is not (only the elapsed "12 h" is found)
         ("G2 CRS 14 h after the escalation to 28 µg/day", ["14 h after the escalation"]),
         ("fever 12 h after the increase in CRP", ["12 h"]),
+        # day, month abbreviation and year written together (SAS listings) or with hyphens
+        ("began study treatment on 06JAN2025 (C1D1)", ["06JAN2025", "C1D1"]),
+        ("fever on 08-May-2025 and 15-APR-2025", ["08-May-2025", "15-APR-2025"]),
+        # the end of a span of days is no one day
+        ("admitted 22-24 May 2025", ["May 2025"]),  # only the month
         # dotted dates with a two-digit year are day first; a version number is not a date
         ("She got the drug the 3.3.25, 17.3.25 and 31.3.25", ["3.3.25", "17.3.25", "31.3.25"]),
         ("see version 1.2.25 of the protocol", []),
