@@ -86,7 +86,10 @@ _ABOUT_OTHERS = re.compile(
 # a sentence about trials or the literature, not about the patient
 _LITERATURE = re.compile(
     r"\b(?:et al|trials?|studies|literature|incidence|median|MajesTEC\S*|MonumenTAL\S*|MagnetisMM\S*|"
-    r"EPCORE\S*|DeLLphi\S*|LINKER\S*|of patients|patients (?:treated|receiving|who))\b|\[\d",
+    r"EPCORE\S*|DeLLphi\S*|LINKER\S*|of patients|patients (?:treated|receiving|who)|"
+    # "a recent series reported cyclic CRS every 7 to 40 days", "late CRS has been described"
+    r"(?:series|reports?|cohorts?|reviews?|analys[ie]s)\s+(?:\w+\s+)?(?:reported|described|found|showed|observed)|"
+    r"(?:has|have|had)\s+(?:also\s+)?been\s+(?:reported|described|observed))\b|\[\d",
     re.IGNORECASE)
 # a drug named for other people's patients: "reported by Della Pepa et al. in teclistamab-
 # treated patients", "the series of X and colleagues, in patients treated with talquetamab"
@@ -99,11 +102,14 @@ _ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethaso
                            "prednisone", "prednisolone", "hydrocortisone", "corticosteroids"})
 _DOSE_DATE_LEAD = re.compile(
     r"\b(?:(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}(?:dose|infusion|injection|shot)|"
-    r"(?:dose|dosing|infusion|injection|administration)\s+(?:\w+\s+)?(?:of|on|given on))\s*(?:was\s+)?$",
+    r"(?:dose|dosing|infusion|injection|administration)\s+(?:\w+\s+)?(?:of|on|given on)|"
+    # "she restarted on 2025.04.29", "resumed teclistamab on 3 June"
+    r"(?:re-?started|resumed|re-?challenged|re-?dosed|dosed|injected|infused)\s+(?:\w+\s+){0,2}?on)\s*(?:was\s+)?$",
     re.IGNORECASE)
 # "On 3 March 2025 she was dosed at 10:00 and ...", "3/3: teclistamab given": the date of a dose
 _DOSE_DATE_TRAIL = re.compile(
-    r"\s*,?\s*(?:(?:she|he|the patient|pt)\s+)?(?:was|were)\s+(?:re-?)?(?:dosed|given|infused|injected)\b",
+    r"\s*,?\s*(?:(?:she|he|the patient|pt)\s+)?(?:was|were)\s+(?:re-?)?(?:dosed|given|infused|injected)\b|"
+    r"\s+(?:dose|infusion|injection|administration)\b",  # "After the 2025.05.13 dose she had 39.2 °C"
     re.IGNORECASE)
 _PAST_SECTIONS = frozenset({"past_medical_history"})  # past history gives historical mentions only
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
@@ -161,7 +167,8 @@ _CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", 
 # infection is why the doses stopped, not what caused the fever after the restart
 _HOLD_REASON = re.compile(
     r"\b(?:hold|held|holding|interrupt\w*|pause[ds]?|delay(?:ed)?|postponed?|withheld|suspended|"
-    r"suspension|break)\b[^.;]{0,30}?\b(?:for|because of|due to|owing to)\s+(?:\w+[\s-]+){0,2}$",
+    r"suspension|break|skipped|omitted|missed|deferred)\b"
+    r"[^.;]{0,30}?\b(?:for|because of|due to|owing to)\s+(?:\w+[\s-]+){0,2}$",
     re.IGNORECASE)
 # "He received oseltamivir, and fever resolved in 72 hours": the end of the fever just told
 _RESOLVED = re.compile(r"\b(?:fever|pyrexia|temperature)s?\s+(?:had\s+|was\s+)?(?:resolved|subsided|settled|"
@@ -764,8 +771,11 @@ class EpisodeBuilder:
 
     def _fever_explained(self, sentence: Sentence, mentions: list[Mention]) -> bool:
         """A fever the same sentence blames on an infection or neutropenia."""
-        if self.criteria.exclude_neutropenic_fever and _NEUTROPENIC.search(sentence.text):
-            return True
+        if self.criteria.exclude_neutropenic_fever and any(
+                not _HOLD_REASON.search(self.text, max(sentence.start, sentence.start + n.start() - 60),
+                                        sentence.start + n.start())
+                for n in _NEUTROPENIC.finditer(sentence.text)):
+            return True  # (a dose "skipped for neutropenia (ANC 0.6)" does not explain a later fever)
         if not self.criteria.exclude_infection_explained:
             return False
         infections = [m for m in mentions if m.label == INFECTION and m.is_asserted

@@ -39,8 +39,9 @@ DISCONTINUED = "discontinued"
 _STARTED = re.compile(
     r"\b(?:start(?:ed|ing)|initiat(?:ed|ing|ion)|began|begun|commenc(?:ed|ing)|"
     r"first (?:full |treatment )?dose|(?:first|1st) (?:infusion|injection|administration))\b"
-    # "Talquetamab since 2024/10/07", "on teclistamab therapy since 4 March"
-    r"|(?:mab|cel|tafusp)\)?\s+(?:therapy\s+|treatment\s+)?since\b",
+    # "Talquetamab since 2024/10/07", "on teclistamab therapy since 4 March", "on epcoritamab
+    # every two weeks since 2025.01.07"
+    r"|(?:mab|cel|tafusp)\)?(?:\s+(?!(?:fever|febrile|afebrile|pyrexi|CRS|no\b|not\b))[\w-]+){0,4}?\s+since\b",
     re.IGNORECASE,
 )
 _STEP_UP = re.compile(r"\b(?:step[- ]?up|priming|ramp[- ]?up|escalating) dos", re.IGNORECASE)

@@ -32,6 +32,8 @@ class ConceptRule:
     norm: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
     case_sensitive: bool = False
+    # words that, next after a match, make it another thing: "oxygen" before "saturation"
+    not_before: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ConceptRule":
@@ -54,6 +56,7 @@ class ConceptRule:
             norm=data.get("norm"),
             attrs=dict(data.get("attrs") or {}),
             case_sensitive=bool(data.get("case_sensitive", False)),
+            not_before=tuple(w.lower() for w in data.get("not_before") or ()),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +68,8 @@ class ConceptRule:
             out["attrs"] = dict(self.attrs)
         if self.case_sensitive:
             out["case_sensitive"] = True
+        if self.not_before:
+            out["not_before"] = list(self.not_before)
         return out
 
 

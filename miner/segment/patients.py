@@ -28,8 +28,16 @@ _ID = (r"(?P<id>\d{2,5}-\d{2,5}|\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X)
 _WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|"
          r"CASE|PATIENT|PT\.?|SUBJECT|OBSERVATION|PARTICIPANT)")
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
+# a box or vignette names its case after a prefix: "Box 1. Illustrative case A", "Clinical vignette 2"
+_PREFIX = (r"(?:(?:Box|Panel|Vignette)[ \t]+\d{1,2}[.:]?[ \t]+)?"
+           r"(?P<pre>(?:Illustrative|Representative|Index|Clinical|Teaching|Exemplary)[ \t]+)?")
+_BOXED = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:Box|Panel|Vignette|Illustrative|Representative|"
+                    r"Index|Clinical|Teaching|Exemplary)[ \t]+(?:\d{1,2}[.:]?[ \t]+)?(?:\w+[ \t]+)?[Cc]ase")
+# "\n\nRecognising late CRS\n": a short title line, without end punctuation, after a blank line
+_TITLE_AFTER_BREAK = re.compile(r"\n[ \t]*\n[ \t]*(?:#{1,6}[ \t]*)?[A-Z][^\n.;:!?]{2,60}\n(?=[ \t]*\S)")
 _HEADING = re.compile(
-    rf"^[ \t]*(?:#{{1,6}}[ \t]*)?(?:\*\*)?{_WORD}[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b"
+    rf"^[ \t]*(?:#{{1,6}}[ \t]*)?(?:\*\*)?{_PREFIX}"
+    rf"(?(pre)(?P<lower>case|patient|vignette)|{_WORD})[ \t]*(?:#|No\.?)?[ \t]*{_ID}\b"
     rf"(?:\*\*)?[ \t]*(?P<rest>[^\n]{{0,120}})$",
     re.MULTILINE,
 )
@@ -41,9 +49,10 @@ _OPENER = re.compile(
     re.MULTILINE,
 )
 _ORDINAL_OPENER = re.compile(
-    r"(?=[tToOaAiIfFsSeEnN])(?:^|(?<=[.;!?]\s)|(?<=\n))(?:(?:The|Our|A|In\s+(?:the|our))\s+)?"
+    r"(?=[tToOaAiIfFsSeEnN\d])(?:^|(?<=[.;!?]\s)|(?<=\n))(?:(?:The|Our|A|In\s+(?:the|our))\s+)?"
     r"(?P<ord>first|second|third|fourth|fifth|"
-    r"sixth|seventh|eighth|ninth|tenth)(?:\s+(?:patient|case|man|woman|boy|girl|subject|participant)\b"
+    r"sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))"  # "The 1st patient, a 61-year-old man"
+    r"(?:\s+(?:patient|case|man|woman|boy|girl|subject|participant)\b"
     # "The second, a 74-year-old man, ...", "The first is a 68-year-old woman"
     r"|(?=,?\s+(?:(?:is|was)\s+)?an?\s+\d{1,3}[- ](?:year|yr)s?[- ]old))",
     re.MULTILINE | re.IGNORECASE,
@@ -104,8 +113,14 @@ def _number(token: str) -> int | None:
     return _ROMAN.get(token, _LETTERS.get(token))  # "I", "V", "X" read as Roman numerals
 
 
+def _ordinal(word: str) -> int:
+    """"second" -> 2, "2nd" -> 2."""
+    return int(word[:-2]) if word[0].isdigit() else _ORDINALS[word.lower()]
+
+
 def _label(match: re.Match[str]) -> str:
-    word = match.group("word").rstrip(".")
+    lower = match.groupdict().get("lower")
+    word = lower.capitalize() if lower else match.group("word").rstrip(".")
     if word.isupper() and len(word) > 2:
         word = word.capitalize()  # "PATIENT 1" is Patient 1
     raw = match.group(0).strip().strip("#*").strip()
@@ -163,6 +178,39 @@ def _paragraphs_about_patient(text: str, start: int, end: int) -> int:
     return end
 
 
+# a patient introduced by age and sex: "a 68-year-old woman with IgG lambda myeloma"
+_INTRODUCTION = re.compile(
+    r"\b(?:[Aa]n?|[Oo]ne)\s+(?P<age>\d{1,3})[- ](?:year|yr)s?[- ]old\s+(?:[A-Za-z]+\s+){0,2}?"
+    r"(?:man|woman|male|female|patient|gentleman|lady|boy|girl)\b(?!\s+(?:donor|sibling|relative))"
+)
+# someone else's case: "Smith et al. described a 60-year-old man", "a 70-year-old woman [12]"
+_CITED = re.compile(r"\bet al\b|\[\d|\b(?:reported|described|published|literature)\b", re.IGNORECASE)
+
+
+def _introductions(text: str) -> list[tuple[int, int, str, str]]:
+    """Patients an unheaded text introduces one by one, each by a different age in its own
+    paragraph ("I would like advice about a 68-year-old woman ..." then "Last year we treated a
+    61-year-old woman ..."): each patient from the start of that paragraph."""
+    found: list[tuple[int, int, str, str]] = []
+    ages: set[str] = set()
+    paragraph_starts: set[int] = set()
+    for match in _INTRODUCTION.finditer(text):
+        sentence_start = max(text.rfind(". ", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
+        sentence_end = text.find(". ", match.end())
+        sentence = text[sentence_start : sentence_end if sentence_end > 0 else len(text)]
+        if match.group("age") in ages or _CITED.search(sentence):
+            continue
+        brk = [m.end() for m in _PARAGRAPH.finditer(text, 0, match.start())]
+        start = brk[-1] if brk else 0
+        if start in paragraph_starts:
+            continue  # one paragraph, one patient: a second age there is a relative or a comparison
+        ages.add(match.group("age"))
+        paragraph_starts.add(start)
+        number = len(found) + 1
+        found.append((start, number, f"Patient {number}", "introduction"))
+    return found
+
+
 def segment_patients(
     text: str, excluded: list[tuple[int, int]] | None = None
 ) -> list[PatientSegment]:
@@ -196,8 +244,7 @@ def segment_patients(
             found = kept
     if len(found) < 2:
         ordinals = [
-            (m.start(), _ORDINALS[m.group("ord").lower()], f"Patient {_ORDINALS[m.group('ord').lower()]}",
-             "ordinal")
+            (m.start(), _ordinal(m.group("ord")), f"Patient {_ordinal(m.group('ord'))}", "ordinal")
             for m in _ORDINAL_OPENER.finditer(text)
         ]
         kept = _increasing(ordinals)
@@ -211,6 +258,10 @@ def segment_patients(
         kept = _increasing(numbered)
         if len(kept) >= 2:
             found = kept
+    if len(found) < 2:
+        introduced = _introductions(text)
+        if len(introduced) >= 2:
+            found = introduced
     if found:
         segments = []
         for index, (start, number, label, how) in enumerate(found):
@@ -227,6 +278,10 @@ def segment_patients(
                 end = min(others + [end])
                 if how != "heading":
                     end = min(end, _paragraphs_about_patient(text, start, end))
+                elif _BOXED.match(text, start):
+                    # a box or vignette ends where the article's next section is titled
+                    title = _TITLE_AFTER_BREAK.search(text, start, end)
+                    end = title.start() + 1 if title else end
             segments.append(PatientSegment(label, number, start, end, how))
         return segments
     section = next(iter(_find(_CASE_SECTION, text)), None)

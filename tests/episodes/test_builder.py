@@ -353,3 +353,26 @@ def test_clock_times_with_their_dates_and_a_dose_named_by_its_drug(extractor) ->
             "a temperature of 38.9 °C; cultures negative.")
     (patient,) = _patients(extractor, text)
     assert patient.hours_post_dose == [18, 36]
+
+
+def test_a_dose_skipped_for_neutropenia_and_dates_of_doses_beside_the_fever(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old man on epcoritamab every two weeks since 2025.01.07 had no CRS in cycle 1. "
+            "Fevers followed the doses: 2025.03.11 (38.4 °C), 2025.03.25 (38.7 °C) and 2025.04.08 "
+            "(38.5 °C), with normal oxygen saturation; cultures were negative. The next dose was "
+            "withheld for neutropenia (ANC 0.5); he resumed epcoritamab on 2025.05.05 and fever recurred "
+            "on 2025.05.06 (38.9 °C). After the 2025.05.19 dose he was febrile on 2025.05.20; cultures "
+            "were negative again.")
+    (patient,) = _patients(extractor, text)
+    late = [e for e in patient.episodes if e.phase == "late"]
+    assert "2025-05-06" in {e.date for e in late} and "2025-05-20" in {e.date for e in late}
+    assert patient.recurrence_interval_days == [14, 28]
+    assert "oxygen" not in {t for e in patient.episodes for t in e.treatments}
+
+
+def test_another_series_reported_pattern_is_not_this_patients(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 59-year-old woman on talquetamab had fever of 38.6 °C the day after each of her last three "
+            "injections; blood cultures were negative. Late CRS has been described before: a recent series "
+            "reported cyclic CRS every 7 to 40 days, 24-48 h after doses.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose == [24, 24]
+    assert patient.recurrence_interval_days != [7, 40]

@@ -84,6 +84,11 @@ def test_treatments_with_class(mentions_of) -> None:  # type: ignore[no-untyped-
         "tocilizumab", "dexamethasone", "paracetamol", "norepinephrine"]
 
 
+def test_an_oxygen_reading_is_not_oxygen_given(mentions_of) -> None:  # type: ignore[no-untyped-def]
+    text = "normal oxygen saturation, O2 sat 97%; later oxygen 2 L/min and O2 by mask"
+    assert [t.text for t in _by_label(mentions_of(text), TREATMENT)] == ["oxygen", "O2"]
+
+
 def test_tocilizumab_plus_minus_steroids_splits(mentions_of) -> None:  # type: ignore[no-untyped-def]
     treatments = _by_label(mentions_of("Tocilizumab±steroids"), TREATMENT)
     assert [t.norm for t in treatments] == ["tocilizumab", "corticosteroids"]

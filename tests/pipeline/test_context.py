@@ -69,6 +69,12 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
          [("INFECTION_WORKUP", "blood culture", ["is_negated"]), ("INFECTION", "infection", ["is_uncertain"])]),
         ("Her brother received cilta-cel and developed CRS.",
          [("DRUG", "cilta-cel", ["is_family"]), ("CRS", "CRS", ["is_family"])]),
+        # an explanation denied, and a general truth that reports no result
+        ("The pattern is hard to explain by infection.", [("INFECTION", "infection", ["is_negated"])]),
+        ("The fevers could not be explained by pneumonia.",
+         [("FEVER", "fevers", []), ("INFECTION", "pneumonia", ["is_negated"])]),
+        ("One positive culture does not exclude CRS.",
+         [("INFECTION_WORKUP", "culture", ["is_hypothetical"]), ("CRS", "CRS", [])]),
     ],
 )
 def test_assertion_flags(nlp, text: str, expected) -> None:  # type: ignore[no-untyped-def]

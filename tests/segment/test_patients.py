@@ -33,6 +33,8 @@ from miner.segment.patients import segment_patients
          ["Patient 1", "Patient 2"]),
         ("In the first case, a 60-year-old man had CRS. In the second case, a woman had fever.",
          ["Patient 1", "Patient 2"]),
+        ("The 1st patient, a 61-year-old man, started teclistamab. The 2nd patient, a 74-year-old woman, "
+         "receives elranatamab.", ["Patient 1", "Patient 2"]),
         ("We describe three patients. The first is a 68-year-old woman on teclistamab. The second, a "
          "74-year-old man, has received talquetamab. The third, a 59-year-old woman on elranatamab, had "
          "one fever.", ["Patient 1", "Patient 2", "Patient 3"]),
@@ -83,3 +85,34 @@ def test_a_log_goes_on_through_its_dated_entries_and_ends_at_a_review_of_another
     assert (a.label, b.label) == ("Patient A", "Patient B")
     assert "Cultures negative" in text[b.start:b.end]
     assert "Weekly review" in text[b.start:b.end] and "fevers after doses" not in text[b.start:b.end]
+
+
+def test_boxed_cases_end_where_the_article_goes_on() -> None:
+    text = ("Introduction\nLate CRS is rare.\n\nBox 1. Illustrative case A\nA 64-year-old woman had fever.\n\n"
+            "Box 2. Illustrative case B\nA 23-year-old man had one fever.\nHe recovered.\n\n"
+            "Recognising late CRS\nCase A shows the features we find persuasive.")
+    a, b = segment_patients(text)
+    assert (a.label, b.label) == ("Case A", "Case B")
+    assert "He recovered." in text[b.start:b.end] and "persuasive" not in text[b.start:b.end]
+
+
+def test_patients_introduced_one_by_one_by_their_ages() -> None:
+    text = ("THE QUESTION\nI would like advice about a 68-year-old woman with myeloma on teclistamab. "
+            "She becomes febrile after each injection.\n\nTHE ANSWER\nThis is late CRS. A 68-year-old woman "
+            "like yours should keep treatment.\n\nA contrasting case. Last year we treated a 61-year-old woman "
+            "with tarlatamab; she had CRS on day 2 only.")
+    one, two = segment_patients(text)
+    assert (one.label, two.label, one.how) == ("Patient 1", "Patient 2", "introduction")
+    assert "keep treatment" in text[one.start:one.end] and "tarlatamab" in text[two.start:two.end]
+
+
+@pytest.mark.parametrize("text", [
+    # the same patient introduced again (abstract, then case presentation)
+    "Abstract\nA 64-year-old woman had late CRS.\n\nCase presentation\nA 64-year-old woman with myeloma.",
+    # another's case, cited
+    "A 64-year-old woman had late CRS.\n\nSmith et al. described a 70-year-old man with a similar course.",
+    # a relative in the patient's own paragraph
+    "A 64-year-old woman had late CRS; a 40-year-old man, her son, had influenza.",
+])
+def test_one_patient_introduced_once_is_one_patient(text: str) -> None:
+    assert [s.label for s in segment_patients(text)] == ["Case 1"]
