@@ -159,7 +159,9 @@ _CRS_GRADE_FOLLOWERS = re.compile(
     r"toxicity|by|per|"
     r"according|and|or|in|on|at|after|with|during|that|which|was|were|is|despite|requir\w*|treated|managed|"
     r"resolv\w*|astct|lee|ctcae|asbmt|only|each|all|both|no|not|without|twice|again|recurr\w*|"
-    r"occurr\w*|then|but|due|symptoms?|syndrome|case|patients?|pts?)\b)",
+    r"occurr\w*|then|but|due|symptoms?|syndrome|case|patients?|pts?|"
+    # a time point: "CRS gr 1 C1D16", "grade 2 D+7", "grade 1 day 2"
+    r"c\d{1,2}(?:\s?d\d{1,2})?|d\s?\+?\s?\d{1,3}|days?|cycles?|weeks?|wk)\b)",
     re.IGNORECASE,
 )
 
@@ -168,9 +170,9 @@ def is_crs_grade(text: str, grade: Grade) -> bool:
     """Whether a grade expression can be a CRS grade (annotation guidelines, GRADE): not
     "low grade"/"high-grade", and not followed by another toxicity or a disease.
 
-    >>> [is_crs_grade(t, g) for t in ("grade 2 CRS", "grade 1 fatigue", "mostly G1-2 and")
+    >>> [is_crs_grade(t, g) for t in ("grade 2 CRS", "grade 1 fatigue", "mostly G1-2 and", "CRS gr 1 C1D16")
     ...  for g in find_grades(t)]
-    [True, False, True]
+    [True, False, True, True]
     """
     if grade.qualitative:
         return False

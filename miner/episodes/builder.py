@@ -102,20 +102,25 @@ _ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethaso
                            "prednisone", "prednisolone", "hydrocortisone", "corticosteroids"})
 _DOSE_DATE_LEAD = re.compile(
     r"\b(?:(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}(?:dose|infusion|injection|shot)|"
-    r"(?:dose|dosing|infusion|injection|administration)\s+(?:\w+\s+)?(?:of|on|given on)|"
+    r"(?:dose|dosing|infusion|injection|administration|shot)s?\s+(?:\w+\s+)?(?:of|on|given on)"
+    r"(?:\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?)?|"  # "Shot on Monday June 16"
     # "she restarted on 2025.04.29", "resumed teclistamab on 3 June"
-    r"(?:re-?started|resumed|re-?challenged|re-?dosed|dosed|injected|infused)\s+(?:\w+\s+){0,2}?on)\s*(?:was\s+)?$",
+    r"(?:re-?started|resumed|re-?challenged|re-?dosed|dosed|injected|infused)\s+(?:\w+\s+){0,2}?on|"
+    r"(?:it|which|they|dose|cycle\s*\d*|infusion|injection)\s+(?:was|were)\s+(?:given|administered|infused)\s+on)"
+    r"\s*(?:was\s+)?$",
     re.IGNORECASE)
 # "On 3 March 2025 she was dosed at 10:00 and ...", "3/3: teclistamab given": the date of a dose
 _DOSE_DATE_TRAIL = re.compile(
     r"\s*,?\s*(?:(?:she|he|the patient|pt)\s+)?(?:was|were)\s+(?:re-?)?(?:dosed|given|infused|injected)\b|"
-    r"\s+(?:dose|infusion|injection|administration)\b",  # "After the 2025.05.13 dose she had 39.2 °C"
+    r"\s+(?:dose|infusion|injection|administration|shot)\b",  # "After the 2025.05.13 dose she had 39.2 °C"
     re.IGNORECASE)
 _PAST_SECTIONS = frozenset({"past_medical_history"})  # past history gives historical mentions only
 _CYCLE_DAY = re.compile(r"\bC(\d{1,2})\s?D(\d{1,2})\b")
-_NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration)s?\b|\bC\d{1,2}\s?D\d{1,2}\b|"
+_NAMES_DOSE = re.compile(r"\b(?:dose|dosing|infusion|injection|administration|shot)s?\b|\bC\d{1,2}\s?D\d{1,2}\b|"
                          r"\b(?:each|every|his|her|the)\s+(?:treatment|cycle)\b|"
-                         r"\b(?:cycle|block|course|infusion)\s*\d*\s+(?:was\s+)?(?:began|begun|started|restarted)\b",
+                         r"\b(?:cycle|block|course|infusion)\s*\d*\s+(?:was\s+)?(?:began|begun|started|restarted)\b|"
+                         # "Cycle 7 was postponed one week, so it was given on June 30"
+                         r"\b(?:cycle\s*\d{1,2}|C\d{1,2})\b[^.;]{0,80}\b(?:given|administered|infused)\b",
                          re.IGNORECASE)
 _RECOVERY = re.compile(r"\b(?:afebrile|discharged|resolved|defervesc\w*|settled|recovered|improved|"
                        r"normali[sz]ed|subsided|abated)\b", re.IGNORECASE)
@@ -125,9 +130,18 @@ _ATTRIBUTED_TO = re.compile(
     r"\b(?:attribut\w+|ascrib\w+)\s+(?:the|these|her|his|all|both)?\s*(?:recurrent\s+|late\s+|post-?\w+\s+)?"
     r"(?:fevers?|febrile\s+(?:episodes?|reactions?)|episodes?|reactions?)\s+to\s+(?:the\s+)?(?P<cause>[\w-]+)",
     re.IGNORECASE)
+# a treatment on a condition: "tocilizumab if hypotension or hypoxia", "toci ... only if hypotension"
+_ON_CONDITION = re.compile(r"(?:\s+(?:\d+\s*mg(?:/kg)?|x\s*\d|per\s+[\w-]+(?:\s+[\w-]+)?|premedication|premed|"
+                           r"prophylaxis))?\s+(?:only\s+)?if\b",
+                           re.IGNORECASE)
+_REACTION_TO = re.compile(
+    r"\b(?:infusion[- ]related\s+reactions?|IRRs?|infusion\s+reactions?|hypersensitivity\s+reactions?)\s+"
+    r"(?:to|from)\s+(?:the\s+)?(?:(?:first|second|third|\d{1,2}(?:st|nd|rd|th))\s+)?(?P<cause>[\w-]+)", re.IGNORECASE)
 _NOT_A_CAUSE = re.compile(r"(?:cytokine|crs|the|a|an|infections?|an?|it|this|that|each|every)$", re.IGNORECASE)
 _SPAN_JOINER = re.compile(r"^\s*(?:(?:up\s+)?(?:to|until|till|through)|[-–—])\s*$", re.IGNORECASE)
-_LIST_JOINER = re.compile(r"\s*(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?", re.IGNORECASE)
+# (each item may carry its reading: "on cycle 7, day 16 (38,5 °C) and on C8D2 (38,9 °C)")
+_LIST_JOINER = re.compile(r"\s*(?:\([^()]{1,60}\)\s*)?(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?",
+                          re.IGNORECASE)
 
 # "dexamethasone was reintroduced before each injection because of the repeated episodes",
 # "added dex premed from C5D1 due to 2 post-dose fevers"
@@ -165,6 +179,9 @@ _PROPOSED = re.compile(r"\b(?:suggest\w*|recommend\w*|propos\w*|consider\w*|woul
 _CONTINUES = re.compile(r"\b(?:remained|remains|persisted|continued|stayed)\b", re.IGNORECASE)
 # "after a 6-wk hold for COVID-19, she was restarted ... and had a fever 18 h after": the
 # infection is why the doses stopped, not what caused the fever after the restart
+# a test's own result: "... urinary antigen was positive", "blood cultures grew E. coli"
+_POSITIVE_AFTER = re.compile(r"[^.;,]{0,25}?\b(?:(?:was|were|came back|returned)\s+positive|grew|\+ve)\b",
+                             re.IGNORECASE)
 _HOLD_REASON = re.compile(
     r"\b(?:hold|held|holding|interrupt\w*|pause[ds]?|delay(?:ed)?|postponed?|withheld|suspended|"
     r"suspension|break|skipped|omitted|missed|deferred)\b"
@@ -182,7 +199,9 @@ _DOSING_LEAD = re.compile(r"\b(?:received|receiving|given|got|administered|dosed
 _DOSES_AFTER = re.compile(r"\s+(?:doses?|infusions?|injections?|administrations?)\b", re.IGNORECASE)
 _DOSE_AFTER_CYCLE_DAY = re.compile(r"\s+(?:dose|infusion|injection|administration)\b", re.IGNORECASE)
 # a sentence that opens by proposing the drug: "Plan glofitamab ...", "Recommend: talquetamab"
-_PLAN_BEFORE = re.compile(r"\s*(?:Plan|Planned|Proposed|Recommend(?:ed|ation)?|Consider)\s*(?:next\s+)?",
+_PLAN_BEFORE = re.compile(r"\s*(?:Plan|Planned|Proposed|Recommend(?:ed|ation)?|Consider)"
+                          # "Plan per lymphoma team: glofitamab after C3 if not in CR"
+                          r"(?:\s+(?:per|from|of|by)\s+[^:.\n]{1,40})?\s*:?\s*(?:next\s+)?",
                           re.IGNORECASE)
 _SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
@@ -637,7 +656,8 @@ class EpisodeBuilder:
             # the text does not call CRS are that drug's, not CRS episodes
             kept = []
             for event in events:
-                if event.named_crs or event.phase != "late":
+                if event.named_crs or event.phase != "late" or (
+                        cause[2] is not None and event.sentence.index != cause[2]):
                     kept.append(event)
                     continue
                 record.other_fevers.append({"explained_by": f"attributed to {cause[0]}",
@@ -668,17 +688,21 @@ class EpisodeBuilder:
         return events
 
     def _other_cause(self, sentences: list[Sentence],
-                     by_sentence: dict[int, list[Mention]]) -> tuple[str, Evidence] | None:
+                     by_sentence: dict[int, list[Mention]]) -> tuple[str, Evidence, int | None] | None:
         """The agent a sentence blames the fevers on when it is not a T-cell engager or CRS:
-        "attributed the fevers to carfilzomib", "ascribed these reactions to isatuximab"."""
-        for sentence in sentences:
-            for match in _ATTRIBUTED_TO.finditer(sentence.text):
-                at = sentence.start + match.start("cause")
-                if any(m.label in (DRUG, CRS) and m.start <= at < m.end for m in by_sentence[sentence.index]):
-                    continue  # "attributed the fevers to talquetamab", "... to late CRS"
-                if _NOT_A_CAUSE.match(match.group("cause")):
-                    continue
-                return match.group("cause"), self.sentence_evidence(sentence)
+        "attributed the fevers to carfilzomib", "ascribed these reactions to isatuximab" (all the
+        late fevers not called CRS), or the fevers of one sentence called an infusion reaction
+        to another drug ("T 38.6 about 2 h into rituximab on C1D1 and C2D1 = infusion-related
+        reaction to rituximab"): the cause, its evidence and that one sentence (None: all)."""
+        for pattern, only in ((_ATTRIBUTED_TO, False), (_REACTION_TO, True)):
+            for sentence in sentences:
+                for match in pattern.finditer(sentence.text):
+                    at = sentence.start + match.start("cause")
+                    if any(m.label in (DRUG, CRS) and m.start <= at < m.end for m in by_sentence[sentence.index]):
+                        continue  # "attributed the fevers to talquetamab", "... to late CRS"
+                    if _NOT_A_CAUSE.match(match.group("cause")):
+                        continue
+                    return match.group("cause"), self.sentence_evidence(sentence), sentence.index if only else None
         return None
 
     @staticmethod
@@ -781,7 +805,12 @@ class EpisodeBuilder:
         infections = [m for m in mentions if m.label == INFECTION and m.is_asserted
                       and not _HOLD_REASON.search(self.text, max(sentence.start, m.start - 60), m.start)]
         if not infections:
-            return False
+            # "fever of 38.9 °C with cough; the pneumococcal urinary antigen was positive": a
+            # positive test told with the fever (and nothing negative beside it) explains it
+            return not cues.WORKUP_NEGATIVE.search(sentence.text) and any(
+                m.label == INFECTION_WORKUP and m.is_asserted and not m.is_hypothetical
+                and _POSITIVE_AFTER.match(self.text, m.end, min(sentence.end, m.end + 40))
+                for m in mentions)
         if cues.INFECTION_CAUSE.search(sentence.text):
             return True
         # "10/26: febrile 103.5 °F, Klebsiella bacteremia (BCx 2/2 bottles), treated with cefepime"
@@ -1268,6 +1297,8 @@ class EpisodeBuilder:
                 continue
             if m.attrs.get("treatment_class") in {"antihistamine"}:
                 continue
+            if _ON_CONDITION.match(self.text, m.end):
+                continue  # "toci per CRS algorithm only if hypotension or O2 need": a plan
             local = m.start - sentence.start
             if any(self._premed_scope(sentence.text, s, e, local) for s, e in premed):
                 continue
@@ -1322,11 +1353,17 @@ class EpisodeBuilder:
         # the dose dates a fever followed each time ("talquetamab the 3.3.25, 17.3.25 and 31.3.25,
         # and after every of these doses ...") are the pattern itself; the fevers' own dates, a
         # day or two later, would mix two anchors
-        days = sorted(set(dosed) if len(dosed) >= 2 else
+        # (unless the fevers' own dates are listed too: "the doses of 16th and 30th June, each on
+        # the following evening (17th June, 38.5 °C; 1st July, 39.0 °C)")
+        days = sorted(set(dosed) if len(dosed) >= 2 and len(listed) < 2 else
                       {e.day_after_first_dose for e in late if e.day_after_first_dose} | set(listed))
         gaps = [g for g in successive_gaps(days) if 0 < g <= 120]
         if gaps:
             source = "dates" if all(e.day_source == "dates" for e in late) else "study days"
+            if source == "study days":
+                # cycle-day positions mix the dose's day ("~20 h after C8D1") with the fever's
+                # ("at C5D2, C5D16, C6D2"): a gap a day off whole weeks is whole weeks of doses
+                gaps = [7 * round(g / 7) if g >= 6 and g % 7 in (1, 6) else g for g in gaps]
             self._set_interval(record, [(min(gaps), max(gaps))], source,
                                [e.evidence[0] for e in late if e.evidence])
             return
@@ -1407,10 +1444,13 @@ class EpisodeBuilder:
             # talquetamab the 3.3.25, 17.3.25 and 31.3.25, and after every of these doses ..."),
             # else they date the fevers ("on 3 and 31 March he presented febrile episodes")
             dosing_lead = at is not None and bool(_DOSING_LEAD.search(self.text, event.sentence.start, at))
+            readings = [f.start for f in event.mentions if f.label == FEVER and f.is_asserted]
             for m in event.mentions:
                 if at is None or m.label != TIMING or not m.value:
                     continue
-                if ((m.start < at and dosing_lead) or bool(m.value.get("is_dose_date"))) != doses:
+                # a date with its reading is the fever's: "(17th June, 38.5 °C; 1st July, 39.0 °C)"
+                read = any(0 <= r - m.end <= 4 and not self.text[m.end:r].strip(" ,:(") for r in readings)
+                if ((m.start < at and dosing_lead and not read) or bool(m.value.get("is_dose_date"))) != doses:
                     continue
                 if m.value.get("kind") == "date_list":
                     listed.extend(d for d in m.value.get("dates") or () if len(d) == 10)
@@ -1478,8 +1518,8 @@ class EpisodeBuilder:
     # -- infection -----------------------------------------------------------------------
     def _infection(self, record: PatientRecord, sentences: list[Sentence],
                    by_sentence: dict[int, list[Mention]]) -> None:
-        drug_start = min((m.start for s in sentences for m in by_sentence[s.index]
-                          if m.label == DRUG and m.is_asserted), default=None)
+        # (the drugs the patient received: "Plan: glofitamab after C3" starts nothing)
+        drug_start = min((e.start for e in record.evidence.get("drugs", [])), default=None)
         negative = positive = False
         about_late = self._late_workup_filter(record, by_sentence)
         for sentence in sentences:
@@ -1496,6 +1536,8 @@ class EpisodeBuilder:
             if not about_late(sentence):
                 continue  # the work-up of a step-up CRS says nothing about the late fevers
             if workups or re.search(r"\binfectious (?:source|cause|focus)\b", sentence.text, re.I):
+                if cues.WORKUP_NOT_DONE.search(sentence.text) and not cues.WORKUP_POSITIVE.search(sentence.text):
+                    continue  # "no cultures were taken": nothing was found negative
                 if cues.WORKUP_POSITIVE.search(sentence.text):
                     positive = True
                     record.evidence.setdefault("infection_workup", []).append(

@@ -63,7 +63,7 @@ PREMEDICATION = re.compile(
     re.IGNORECASE,
 )
 MANAGEMENT = re.compile(
-    r"\b(?:manag\w+|treat\w*|respond\w*|resol\w+|given|administ\w+|received|requir\w+|"
+    r"\b(?:manag\w+|treat\w*|respond\w*|resol\w+|given|gave|got|administ\w+|received|requir\w+|"
     r"responsive|control\w*|abat\w+|subsid\w+|improv\w+|therapy|started on|initiated on)\b",
     re.IGNORECASE,
 )
@@ -72,21 +72,30 @@ OTHER_EVENT = re.compile(
     r"suffered)\b",
     re.IGNORECASE,
 )
+# tests not done: "No blood cultures, no laboratory tests and no imaging were performed"
+WORKUP_NOT_DONE = re.compile(
+    r"\b(?:no|without)\b[^.;]{0,80}?\b(?:was|were|had been|have been)\s+(?:performed|done|taken|obtained|drawn|"
+    r"sent|collected)\b|\b(?:not|never)\s+(?:been\s+)?(?:performed|done|taken|obtained|drawn|sent|collected)\b",
+    re.IGNORECASE,
+)
 WORKUP_NEGATIVE = re.compile(
     r"\b(?:negative|neg\b|unremarkable|no growth|nothing grew|ngtd|sterile|no (?:clear |obvious |identifiable )?"
     r"(?:infectious )?(?:source|focus|cause)|no (?:\w+,? ){0,5}(?:infections?|pathogens?|organisms?)"
     r" (?:was |were )?(?:detected|identified|found|isolated)|without (?:an? )?(?:identifiable |clear )?"
     r"(?:infectious )?(?:source|focus)|(?:infection|sepsis) (?:was |were )?(?:ruled out|excluded)|"
     # ("infection has not been excluded": nothing was excluded)
-    r"(?<!not )(?<!not been )(?<!n't been )(?<!never been )(?<!yet been )(?:ruled out|excluded)|"
+    r"(?<!not )(?<!not been )(?<!n't been )(?<!never been )(?<!yet been )(?<!cannot be )(?<!not be )"
+    r"(?<!can't be )(?:ruled out|excluded)|"
     r"lacked (?:a |an )?(?:clear |obvious )?(?:infectious )?source|normal)\b",
     re.IGNORECASE,
 )
 WORKUP_POSITIVE = re.compile(
     r"\b(?:positive|(?<!nothing )(?<!never )grew|growing|isolated|yielded|"
+    r"(?:was|were)\s+(?:grown|cultured|detected)\s+(?:in|from|on)\b|"  # "E. coli was grown in urine culture"
     r"identified (?:\w+ ){0,3}(?:documented )?infections?|"
     r"revealed (?:\w+ ){0,4}(?:pneumonia|infection|bacteremia)|documented infections?|"
-    r"confirmed (?:\w+ ){0,3}(?:infection|pneumonia)|\+\s?(?:for|ve\b))",
+    r"confirmed (?:\w+ ){0,3}(?:infection|pneumonia)|(?:confirmed|proven|proved) by (?:a |an )?(?:\w+ )?"
+    r"(?:PCR|cultures?|antigen|serology|BAL|bronchoalveolar|biopsy|swab)|\+\s?(?:for|ve\b))",
     re.IGNORECASE,
 )
 INFECTION_CAUSE = re.compile(
@@ -101,7 +110,8 @@ INFECTION_CONFIRMED = re.compile(
 )
 CRS_ATTRIBUTION = re.compile(
     r"\b(?:attributed to|consistent with|due to|diagnosed as|considered|as|deemed|representing|"
-    r"compatible with|interpreted as|in keeping with)\b",
+    r"compatible with|interpreted as|in keeping with|"
+    r"(?:CRS|syndrome)\s+(?:was|were)\s+diagnosed)\b",  # "..., recurrent late CRS was diagnosed"
     re.IGNORECASE,
 )
 TOCILIZUMAB_RESPONSE = re.compile(

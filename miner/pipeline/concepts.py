@@ -100,8 +100,10 @@ class ConceptMatcher:
         for matches in (self.lower(doc), self.orth(doc), self.match_tokens(doc)):
             for match_id, start, end in matches:
                 rule = self.rules[strings[match_id]]
-                if rule.not_before and end < len(doc) and doc[end].lower_ in rule.not_before:
-                    continue  # "oxygen saturation" is a reading, not oxygen given
+                if rule.not_before and end < len(doc) and (doc[end].lower_ in rule.not_before or (
+                        "#percent" in rule.not_before and doc[end].like_num and end + 1 < len(doc)
+                        and doc[end + 1].text == "%")):
+                    continue  # "oxygen saturation", "oxygen 97%": readings, not oxygen given
                 span = Span(doc, start, end, label=rule.label)
                 set_span_extension_values(span, {"rule_id": rule.id, "norm": rule.norm, "attrs": rule.attrs,
                                                  "asserts_absence": bool(rule.attrs.get("asserts_absence", False))})

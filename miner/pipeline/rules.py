@@ -33,6 +33,7 @@ class ConceptRule:
     attrs: dict[str, Any] = field(default_factory=dict)
     case_sensitive: bool = False
     # words that, next after a match, make it another thing: "oxygen" before "saturation"
+    # ("#percent": a number and "%", "oxygen 97%")
     not_before: tuple[str, ...] = ()
 
     @classmethod

@@ -82,12 +82,20 @@ _NUMBER_AFTER = compile_pattern(r"\s*[-–:/.]?\s*\d")
 _DAY_MONTH = compile_pattern(
     # (not the end of a span of days: "admitted 22-24 May" is no one day)
     rf"(?<![\w.])(?<!\d-)(?<!\d–)(?<!\d -)(?P<day>{_DAY})\s+(?:of\s+)?(?P<mon>{MONTH_NAME})"
-    rf"(?:,?\s+(?P<year>{_YEAR}))?(?(year)|(?![\s,]*\d))"
+    # (no year: then no number that could be one may follow, "19 June '24"; a reading may:
+    # "(17th June, 38.5 °C; 1st July, 39.0 °C)")
+    rf"(?:,?\s+(?P<year>{_YEAR}))?(?(year)|(?![\s,]*['’]?\d{{1,4}}(?![\d.,:])))"
 )
 # "06JAN2025" (SAS, trial listings), "08-May-2025", "15-APR-2025" (NHS letters, line listings)
 _DAY_MON_YEAR = compile_pattern(
     r"(?<![\w-])(?P<day>[0-3]?\d)(?P<sep>-?)(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?P=sep)"
     r"(?P<year>(?:19|20)\d\d)(?![\w-])"
+)
+# "Jun-03", "Apr-22" (a dated table's first column): month and day, the year from the reference
+# date; when the number could as well be that year or the one before or after ("Jan-25" in a
+# 2025 text: 25 January or January 2025?) there is no reading
+_MON_DASH_DAY = compile_pattern(
+    r"(?<![\w-])(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?P<day>[0-3]\d)(?![\w-]|[.,]\d)"
 )
 # "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
 _MONTH_FIRST = rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
@@ -323,6 +331,14 @@ def _build_shared_month_list(match: re.Match[str], ctx: MatchContext) -> TimeVal
     return make_value(KIND_DATE_LIST, match, ctx, dates=tuple(d for d in dates if d))
 
 
+def _build_mon_dash_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    year = _reference_year(ctx)
+    day = int(match.group("day"))
+    if year is None or abs((2000 + day) - year) <= 1:
+        return None
+    return _date_value(match, ctx, _iso(year, month_number(match.group("mon")), day))
+
+
 #: Date rules, most specific first (earlier rules win ties of equal length).
 DATE_RULES: tuple[Rule, ...] = (
     Rule("date.list", _DATE_LIST, _build_date_list),
@@ -330,6 +346,7 @@ DATE_RULES: tuple[Rule, ...] = (
     word_rule("date.the_shared_month_list", _THE_SHARED_MONTH_LIST, _build_shared_month_list),
     Rule("date.day_mon_year", _DAY_MON_YEAR, _build_day_mon_year),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
+    Rule("date.mon_dash_day", _MON_DASH_DAY, _build_mon_dash_day),
     word_rule("date.month_first", _MONTH_FIRST, _build_month_first),
     Rule("date.numeric", _NUMERIC, _build_numeric),
     Rule("date.year", _YEAR_ONLY, _build_year),

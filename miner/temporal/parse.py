@@ -318,6 +318,8 @@ _CD_SUFFIX = (
 _CYCLE_DAY_C = r"\bc(?P<c>\d{1,2})\s*,?\s*d\s*(?P<d>\d{1,2})\b"
 _CYCLE_DAY_WORDS = r"\bcycle\s*(?P<c>\d{1,2})\s*,?\s*(?:day|d)\s*(?P<d>\d{1,2})\b"
 _DAY_OF_CYCLE = r"\b(?:day|d)\s*(?P<d>\d{1,2})\s*(?:of\s+|,\s*)?(?:cycle\s*|c)(?P<c>\d{1,2})\b"
+# "D2 of the 9th cycle", "day 15 of her sixth cycle"
+_DAY_OF_ORDINAL_CYCLE = rf"\b(?:day|d)\s*(?P<d>\d{{1,2}})\s+of\s+(?:the|her|his|their)\s+(?P<ord>{ORDINAL})\s+cycle\b"
 _DAY_PLUS = rf"\b(?:day|d)\s*\+\s*(?P<d>\d{{1,3}})\b{_CD_SUFFIX}"
 _DAY_N = rf"\bday\s*#?\s*(?P<d>\d{{1,3}})\b(?![.,]\d){_CD_SUFFIX}"
 _D_N = rf"\bd(?P<d>\d{{1,2}})\b(?![.,]\d){_CD_SUFFIX}"
@@ -340,6 +342,14 @@ def _build_cycle_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
     cycle = int(match.group("c"))
     day = int(match.group("d"))
     if cycle == 0 or cycle > 60 or day > 60:
+        return None
+    return make_value(KIND_CYCLE_DAY, match, ctx, cycle=cycle, day=day)
+
+
+def _build_day_of_ordinal_cycle(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    cycle = parse_ordinal(match.group("ord"))
+    day = int(match.group("d"))
+    if cycle is None or not 0 < cycle <= 60 or day > 60:
         return None
     return make_value(KIND_CYCLE_DAY, match, ctx, cycle=cycle, day=day)
 
@@ -1031,6 +1041,7 @@ RULES: tuple[Rule, ...] = (
     word_rule("cycle_day.c_d", _CYCLE_DAY_C, _build_cycle_day),
     word_rule("cycle_day.cycle_day", _CYCLE_DAY_WORDS, _build_cycle_day),
     word_rule("cycle_day.day_of_cycle", _DAY_OF_CYCLE, _build_cycle_day),
+    word_rule("cycle_day.day_of_ordinal_cycle", _DAY_OF_ORDINAL_CYCLE, _build_day_of_ordinal_cycle),
     word_rule("cycle_day.day_plus", _DAY_PLUS, _build_day),
     word_rule("cycle_day.day_n", _DAY_N, _build_day),
     word_rule("cycle_day.d_n", _D_N, _build_d_n),

@@ -376,3 +376,97 @@ def test_another_series_reported_pattern_is_not_this_patients(extractor) -> None
     (patient,) = _patients(extractor, text)
     assert patient.hours_post_dose == [24, 24]
     assert patient.recurrence_interval_days != [7, 40]
+
+
+def test_cycle_days_each_with_its_reading_are_a_list(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 60-year-old man started teclistamab in 28-day cycles, weekly then every two weeks from "
+            "cycle 5 (day 1 and day 15). CRS grade 1 on day 2 of cycle 1. Fever recurred on cycle 5, day 2 "
+            "(38,6 °C) and on C5D16 (38,4 °C), each the day after the injection, cultures negative. On D2 of "
+            "the 6th cycle the fever came back again (38,8 °C); cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 14]
+
+
+def test_a_fever_after_a_postponed_cycle_is_dated_from_its_dose(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old woman on glofitamab every 21 days had CRS grade 1 on C1D9. From cycle 4 she "
+            "had fever the day after each infusion: on April 8, April 29 and May 20 2025, cultures "
+            "negative. Cycle 7 was delayed a week for thrombocytopenia, so it was given on June 17, and "
+            "the fever came back the next day; cultures were negative.")
+    (patient,) = _patients(extractor, text)
+    late = {e.date for e in patient.episodes if e.phase == "late"}
+    assert "2025-06-18" in late and "2025-06-17" not in late
+    assert patient.recurrence_interval_days == [21, 29]
+
+
+def test_fever_dates_with_their_readings_beside_the_dose_dates(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 66-year-old man started epcoritamab on 6 January 2025; grade 1 CRS on day 2. On 5 May 2025 "
+            "he had fever of 38.6 °C the day after his dose; cultures negative. The same followed the "
+            "doses of 19 May and 2 June, each the next morning (20th May, 38.4 °C; 3rd June, 38.9 °C); "
+            "cultures were negative. Dosing moved to every 4 weeks, and after the dose of 30 June he "
+            "had fever on 1 July 2025.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 28]
+
+
+def test_a_positive_test_told_with_the_fever_explains_it(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 59-year-old woman on mosunetuzumab had grade 1 CRS on C1D16. Later she had two fevers:\n"
+            "- April 2, two days after the cycle 4 infusion: fever of 38.8 °C with cough; the Legionella "
+            "urinary antigen was positive.\n"
+            "- May 14, the day after the cycle 6 infusion: fever of 39.0 °C; blood cultures grew "
+            "Escherichia coli.\n")
+    (patient,) = _patients(extractor, text)
+    assert not [e for e in patient.episodes if e.phase == "late"]
+    assert patient.classification == "unlikely"
+
+
+def test_a_treatment_on_a_condition_is_a_plan(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 62-year-old man on talquetamab had fever of 38.7 °C the day after each of his last three "
+            "doses; blood cultures were negative each time and he took paracetamol. Plan: if he is febrile "
+            "again, cultures and review, tocilizumab 8 mg/kg only if hypotension or hypoxia, and consider "
+            "dexamethasone premedication if the next fever is culture-negative.")
+    (patient,) = _patients(extractor, text)
+    treatments = set(patient.treatments) | {t for e in patient.episodes for t in e.treatments}
+    assert "tocilizumab" not in treatments and "dexamethasone" not in treatments
+
+
+def test_fevers_called_a_reaction_to_another_drug_and_a_planned_engager(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Pt 3 | 70F | DLBCL | R-GemOx C3\n"
+            "Chills and T 38.7 about an hour into obinutuzumab on C2D1 and again on C3D1 = infusion-related "
+            "reaction to obinutuzumab, not CRS; hydrocortisone, settled. Blood cultures negative.\n"
+            "Plan per lymphoma MDT: epcoritamab after C4 if PET positive (not yet started).")
+    (patient,) = _patients(extractor, text)
+    assert patient.drugs == [] and patient.episodes == []
+    assert patient.other_fevers[0]["explained_by"] == "attributed to obinutuzumab"
+    assert patient.infection_workup_negative is True
+
+
+def test_a_grade_before_a_cycle_day_and_a_dose_day_a_day_off_the_fevers(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Pt 2 | 66M | epcoritamab, 28-day cycles\n"
+            "CRS gr 1 C1D16, APAP. Dosed every 2 weeks from C4. Late fevers ~20 h after the dose at C4D2, "
+            "C4D16 and C5D2, BCx neg each time. Moved to q28d from C6: admitted with T 38.8 ~20 h after "
+            "C6D1, BCx neg.")
+    (patient,) = _patients(extractor, text)
+    assert patient.first_crs is not None and patient.first_crs["grade"] == 1
+    assert patient.recurrence_interval_days == [14, 28]
+
+
+def test_no_tests_taken_is_not_a_negative_work_up(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 75-year-old woman on elranatamab every two weeks has had fever to 38.4 °C on the day after "
+            "every injection since April, treated at home with paracetamol. No blood cultures and no "
+            "imaging were performed at any episode, so an infection cannot be excluded.")
+    (patient,) = _patients(extractor, text)
+    assert patient.infection_workup_negative is None
+    assert patient.classification == "possible"
+
+
+def test_shots_named_by_date_and_the_fever_two_days_later(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("I started talquetamab in April, one shot every other Monday. The June 2 shot went fine. Two days "
+            "later, on Wednesday June 4, I started shaking: 101.4 °F. Cultures were negative. Shot on Monday "
+            "June 16, and two days later, Wednesday June 18, 102.0 °F; they gave me tocilizumab. Cultures "
+            "negative again.")
+    document_date = "Posted July 1, 2025.\n"
+    (patient,) = _patients(extractor, document_date + text)
+    late = sorted(e.date for e in patient.episodes if e.phase == "late" and e.date)
+    assert late == ["2025-06-04", "2025-06-18"]
+    assert patient.recurrence_interval_days == [14, 14]
+    assert "tocilizumab" in {t for e in patient.episodes for t in e.treatments}

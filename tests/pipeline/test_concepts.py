@@ -85,7 +85,7 @@ def test_treatments_with_class(mentions_of) -> None:  # type: ignore[no-untyped-
 
 
 def test_an_oxygen_reading_is_not_oxygen_given(mentions_of) -> None:  # type: ignore[no-untyped-def]
-    text = "normal oxygen saturation, O2 sat 97%; later oxygen 2 L/min and O2 by mask"
+    text = "normal oxygen saturation, O2 sat 97%, oxygen 97%; later oxygen 2 L/min and O2 by mask"
     assert [t.text for t in _by_label(mentions_of(text), TREATMENT)] == ["oxygen", "O2"]
 
 

@@ -73,6 +73,8 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
         ("The pattern is hard to explain by infection.", [("INFECTION", "infection", ["is_negated"])]),
         ("The fevers could not be explained by pneumonia.",
          [("FEVER", "fevers", []), ("INFECTION", "pneumonia", ["is_negated"])]),
+        ("No cultures were taken, so an infection cannot be excluded.",
+         [("INFECTION_WORKUP", "cultures", ["is_negated"]), ("INFECTION", "infection", ["is_uncertain"])]),
         ("One positive culture does not exclude CRS.",
          [("INFECTION_WORKUP", "culture", ["is_hypothetical"]), ("CRS", "CRS", [])]),
     ],

@@ -51,6 +51,8 @@ CASES: list[tuple[Any, ...]] = [
     ("Day 1 of Cycle 5", CD, {"cycle": 5, "day": 1}),
     ("on day 22 of cycle 1", CD, {"cycle": 1, "day": 22}),
     ("D15 of C2", CD, {"cycle": 2, "day": 15}),
+    ("D2 of the 9th cycle", CD, {"cycle": 9, "day": 2}),
+    ("day 15 of her sixth cycle", CD, {"cycle": 6, "day": 15}),
     ("D+2", CD, {"cycle": None, "day": 2}),
     ("D + 4", CD, {"cycle": None, "day": 4}),
     ("day +3", CD, {"cycle": None, "day": 3}),
@@ -393,6 +395,8 @@ CASES: list[tuple[Any, ...]] = [
     ("Feb 29, 2024", DT, {"date": "2024-02-29"}),
     ("19 June", DT, {"date": "2023-06-19"}, REF_2023),
     ("04/15", DT, {"date": "2024-04-15"}, REF_2024),
+    ("Jun-03", DT, {"date": "2024-06-03"}, REF_2024),
+    ("Apr-22", DT, {"date": "2024-04-22"}, REF_2024),
     ("15/04", DT, {"date": "2024-04-15"}, REF_2024),
     ("03/04", DT, {"date": "2024-04-03"}, REF_2024),
     ("03/04", DT, {"date": "2024-03-04"}, US_2024),
@@ -800,3 +804,16 @@ def test_a_year_less_date_after_an_event_word() -> None:
              if v.kind == DT]
     assert dates == ["2024-05-31"]
     assert not [v for v in find_time_expressions("a ratio 1/2 was used", settings) if v.kind == DT]
+
+
+def test_a_month_and_day_that_could_be_the_year_is_no_date() -> None:
+    # "Jan-24" in a 2024 text could be 24 January or January 2024: no reading
+    assert _texts("fever on Jan-24", REF_2024) == []
+    assert _texts("fever on Jan-17", REF_2024) == ["Jan-17"]
+    assert _texts("fever on Jan-17") == []  # no reference year
+
+
+def test_a_year_less_date_may_be_followed_by_its_reading() -> None:
+    assert [v.date for v in find_time_expressions("(17th June, 38.5 °C; 1st July, 39.0 °C)", REF_2023)] == [
+        "2023-06-17", "2023-07-01"]
+    assert _texts("on 19 June 24", REF_2023) != ["19 June"]  # a two-digit year may follow
