@@ -24,9 +24,9 @@ _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII":
 _ID = (r"(?P<id>\d{2,5}-\d{2,5}|\d{1,3}|[A-J]|(?:VIII|VII|VI|IV|IX|V|III|II|I|X)|"
        r"(?i:one|two|three|four|five|six|seven|eight|nine|ten))")
 # as written, or in capitals ("PATIENT 1 - 67 M" in a pharmacy note); a trial's subject
-# numbers ("Subject 0412-0007") are ids too
-_WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|"
-         r"CASE|PATIENT|PT\.?|SUBJECT|OBSERVATION|PARTICIPANT)")
+# numbers ("Subject 0412-0007") are ids too, and so are a registry export's records ("Record ID: 022-0031")
+_WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|Record|"
+         r"CASE|PATIENT|PT\.?|SUBJECT|OBSERVATION|PARTICIPANT|RECORD)(?:[ \t]+(?:ID|Id|id|No\.?|number))?[ \t]*:?")
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 # a box or vignette names its case after a prefix: "Box 1. Illustrative case A", "Clinical vignette 2"
 _PREFIX = (r"(?:(?:Box|Panel|Vignette)[ \t]+\d{1,2}[.:]?[ \t]+)?"
@@ -236,7 +236,9 @@ def segment_patients(
             if strategy == "heading" and len(match.group("rest") or "") > 100:
                 continue
             token = match.group("id")
-            number = subjects.setdefault(token, len(subjects) + 1) if "-" in token else _number(token)
+            # ids ("0412-0007", "Patient ID 12") are numbered in the order they come
+            by_order = "-" in token or re.search(r"\bID\b", match.group(0), re.IGNORECASE)
+            number = subjects.setdefault(token, len(subjects) + 1) if by_order else _number(token)
             if number is not None:
                 candidates.append((match.start(), number, _label(match), strategy))
         kept = _increasing(candidates)

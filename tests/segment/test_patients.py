@@ -19,6 +19,10 @@ from miner.segment.patients import segment_patients
          "Subject 2201-0034 later had a second event.",
          ["Subject 2201-0034", "Subject 1107-0002"]),
         ("Pt #1 - 70 M on epcoritamab.\nPt #2 - 66 F on glofitamab.", ["Pt #1", "Pt #2"]),
+        # a registry export's records, numbered in the order they come
+        ("Record ID: 031-0012\nAge 70, male.\n\nRecord ID: 031-0007\nAge 64, female.",
+         ["Record 031-0012", "Record 031-0007"]),
+        ("Patient ID 12\nAge 70.\n\nPatient ID 13\nAge 64.", ["Patient 12", "Patient 13"]),
         ("Results: Pt 1 (68F) had CRS. Pt 2 (74M) had fever.", ["Pt 1", "Pt 2"]),
         ("The first patient, a 60-year-old man, had CRS. The second patient, a 71-year-old "
          "woman, had fever.", ["Patient 1", "Patient 2"]),
