@@ -89,7 +89,8 @@ _DAY_MONTH = compile_pattern(
 # "06JAN2025" (SAS, trial listings), "08-May-2025", "15-APR-2025" (NHS letters, line listings)
 _DAY_MON_YEAR = compile_pattern(
     r"(?<![\w-])(?P<day>[0-3]?\d)(?P<sep>-?)(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?P=sep)"
-    r"(?P<year>(?:19|20)\d\d)(?![\w-])"
+    # ("3-May-25": a two-digit year only with the dashes)
+    r"(?P<year>(?:19|20)\d\d|\d\d)(?![\w-])"
 )
 # "Jun-03", "Apr-22" (a dated table's first column): month and day, the year from the reference
 # date; when the number could as well be that year or the one before or after ("Jan-25" in a
@@ -199,8 +200,11 @@ def _build_day_month(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 
 def _build_day_mon_year(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     month = month_number(match.group("mon"))
-    return _date_value(match, ctx, _iso(int(match.group("year")), month, int(match.group("day")))) \
-        if month else None
+    year = int(match.group("year"))
+    if year < 100 and not match.group("sep"):
+        return None  # "3May25" is no date; "3-May-25" is
+    year += 2000 if year < 100 else 0
+    return _date_value(match, ctx, _iso(year, month, int(match.group("day")))) if month else None
 
 
 def _build_month_first(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
@@ -331,6 +335,19 @@ def _build_shared_month_list(match: re.Match[str], ctx: MatchContext) -> TimeVal
     return make_value(KIND_DATE_LIST, match, ctx, dates=tuple(d for d in dates if d))
 
 
+# "05-Jun", "22-Apr" (a listing without the year): the year from the reference date
+_DAY_DASH_MON = compile_pattern(
+    r"(?<![\w-])(?P<day>[0-3]?\d)-(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?![\w-])"
+)
+
+
+def _build_day_dash_mon(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
+    year = _reference_year(ctx)
+    if year is None:
+        return None
+    return _date_value(match, ctx, _iso(year, month_number(match.group("mon")), int(match.group("day"))))
+
+
 def _build_mon_dash_day(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     year = _reference_year(ctx)
     day = int(match.group("day"))
@@ -347,6 +364,7 @@ DATE_RULES: tuple[Rule, ...] = (
     Rule("date.day_mon_year", _DAY_MON_YEAR, _build_day_mon_year),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
     Rule("date.mon_dash_day", _MON_DASH_DAY, _build_mon_dash_day),
+    Rule("date.day_dash_mon", _DAY_DASH_MON, _build_day_dash_mon),
     word_rule("date.month_first", _MONTH_FIRST, _build_month_first),
     Rule("date.numeric", _NUMERIC, _build_numeric),
     Rule("date.year", _YEAR_ONLY, _build_year),
