@@ -172,3 +172,11 @@ def test_token_patterns_match_the_same_as_phrases_or_with_the_matcher(nlp) -> No
             concepts.tokens_as_phrases = True
         found.append([(s.text, s._.rule_id) for s in doc.spans["miner"] if s.label_ == CRS])
     assert found[0] == found[1] == [("CRS", "crs.abbrev"), ("CRs", "crs.abbrev"), ("crs", "crs.abbrev_lower")]
+
+
+def test_work_up_as_other_clinics_write_it(mentions_of) -> None:  # type: ignore[no-untyped-def]
+    text = ("Uroculture, urine MCS, thorax CT, a CT pulmonary angiogram, the pneumococcal urinary antigen, "
+            "a respiratory pathogen panel and bronchoalveolar lavage were all negative.")
+    found = [m.text for m in mentions_of(text) if m.label == "INFECTION_WORKUP"]
+    assert found == ["Uroculture", "urine MCS", "thorax CT", "CT pulmonary angiogram",
+                     "pneumococcal urinary antigen", "respiratory pathogen panel", "bronchoalveolar lavage"]
