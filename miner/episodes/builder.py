@@ -48,6 +48,7 @@ from miner.labels import CRS, DRUG, FEVER, GRADE, INFECTION, INFECTION_WORKUP, T
 from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
 from miner.temporal.clock import NEXT_DAY, clock_minutes, clock_text, find_clock_times, hours_between, hours_in_sentence
+from miner.temporal.columns import DOSE_COLUMN, column_header
 
 _AGE_SEX = re.compile(
     r"(?P<age>\d{1,3})[- ](?:year|yr)s?[- ]old\s+(?:\w+\s+){0,2}?(?P<sex>woman|man|female|male|"
@@ -89,7 +90,10 @@ _LITERATURE = re.compile(
     r"EPCORE\S*|DeLLphi\S*|LINKER\S*|of patients|patients (?:treated|receiving|who)|"
     # "a recent series reported cyclic CRS every 7 to 40 days", "late CRS has been described"
     r"(?:series|reports?|cohorts?|reviews?|analys[ie]s)\s+(?:\w+\s+)?(?:reported|described|found|showed|observed)|"
-    r"(?:has|have|had)\s+(?:also\s+)?been\s+(?:reported|described|observed))\b|\[\d",
+    r"(?:has|have|had)\s+(?:also\s+)?been\s+(?:reported|described|observed)|"
+    # a general truth: "CAR-T CRS is an early event", "CRS is usually confined to cycle 1"
+    r"(?:CRS|cytokine release syndrome)\b[^.;,]{0,40}?\s(?:is|are)\s+(?:an?\s+|usually\s+|typically\s+|generally\s+)?"
+    r"(?:early|late|common|rare|uncommon|typical|usual|expected|confined))\b|\[\d",
     re.IGNORECASE)
 # a drug named for other people's patients: "reported by Della Pepa et al. in teclistamab-
 # treated patients", "the series of X and colleagues, in patients treated with talquetamab"
@@ -102,13 +106,28 @@ _ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethaso
                            "prednisone", "prednisolone", "hydrocortisone", "corticosteroids"})
 _DOSE_DATE_LEAD = re.compile(
     r"\b(?:(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}(?:dose|infusion|injection|shot)|"
-    r"(?:dose|dosing|infusion|injection|administration|shot)s?\s+(?:\w+\s+)?(?:of|on|given on)"
+    r"(?:dose|dosing|infusion|injection|administration|shot)s?,?\s+(?:\w+\s+)?(?:of|on|given on)"
     r"(?:\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?)?|"  # "Shot on Monday June 16"
     # "she restarted on 2025.04.29", "resumed teclistamab on 3 June"
     r"(?:re-?started|resumed|re-?challenged|re-?dosed|dosed|injected|infused)\s+(?:\w+\s+){0,2}?on|"
     r"(?:it|which|they|dose|cycle\s*\d*|infusion|injection)\s+(?:was|were)\s+(?:given|administered|infused)\s+on)"
     r"\s*(?:was\s+)?$",
     re.IGNORECASE)
+# weekly doses listed by week of therapy: "the infusions of weeks 13, 14, 15, 17 and 18"
+_DOSE_WEEKS = re.compile(r"\b(?:doses?|infusions?|injections?|administrations?|treatments?)\s+(?:of|in|on|during)\s+"
+                         r"weeks\s+(?P<weeks>\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})+)\b", re.IGNORECASE)
+_ENTRY_STAMP = re.compile(r"\s*\|?\s*\d{1,2}:\d{2}\b")  # "04/01/2025 | 08:50 |", "2025/03/05 01:20"
+_ON_ONLY = re.compile(r"\s*(?:on|of)?\s*")
+# episodes counted, a retelling of several: "three post-infusion fevers, after C4, C5 and C6"
+_COUNTED = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|[2-9])\s+(?:[\w-]+\s+){0,2}?"
+                      r"(?:fevers|febrile episodes|episodes|events|recurrences|reactions)\b", re.IGNORECASE)
+# a list of abbreviations defines words; it tells no event
+_ABBREVIATIONS = re.compile(r"\s*(?:Abbreviations?|Glossary|Key)\s*[:.]", re.IGNORECASE)
+_AT_CLOCK = re.compile(r"\s*(?:°?\s?[CF]\b)?\s*(?:at|@)\s*\d{1,2}[:h.]?\d{2}\b")
+# "From 17 April the interval was lengthened": the date a schedule changed
+_FROM_BEFORE = re.compile(r"\b(?:from|since|starting|as of|beginning)\s+(?:the\s+)?$", re.IGNORECASE)
+_SCHEDULE_AFTER = re.compile(r"\s*,?\s*(?:the\s+|her\s+|his\s+)?(?:interval|dosing|schedule|rhythm|frequency|"
+                             r"injections?|doses?|infusions?|administrations?|\w+mab)\b", re.IGNORECASE)
 # "On 3 March 2025 she was dosed at 10:00 and ...", "3/3: teclistamab given": the date of a dose
 _DOSE_DATE_TRAIL = re.compile(
     r"\s*,?\s*(?:(?:she|he|the patient|pt)\s+)?(?:was|were)\s+(?:re-?)?(?:dosed|given|infused|injected)\b|"
@@ -140,7 +159,8 @@ _REACTION_TO = re.compile(
 _NOT_A_CAUSE = re.compile(r"(?:cytokine|crs|the|a|an|infections?|an?|it|this|that|each|every)$", re.IGNORECASE)
 _SPAN_JOINER = re.compile(r"^\s*(?:(?:up\s+)?(?:to|until|till|through)|[-–—])\s*$", re.IGNORECASE)
 # (each item may carry its reading: "on cycle 7, day 16 (38,5 °C) and on C8D2 (38,9 °C)")
-_LIST_JOINER = re.compile(r"\s*(?:\([^()]{1,60}\)\s*)?(?:,|;|,?\s+and|,?\s+as well as)\s+(?:(?:again\s+)?on\s+)?",
+_LIST_JOINER = re.compile(r"\s*(?:\([^()]{1,60}\)\s*)?(?:,|;|,?\s+and|,?\s+as well as)\s+"
+                          r"(?:(?:again\s+)?(?:on|after|following)\s+)?",
                           re.IGNORECASE)
 
 # "dexamethasone was reintroduced before each injection because of the repeated episodes",
@@ -481,13 +501,16 @@ class EpisodeBuilder:
                 if m.label == TIMING and m.value]
 
     def _mark_dose_dates(self) -> None:
-        """A date that dates a dose ("last dose yesterday", "the dose of 10 June") is not
-        the date of the episode told in the same sentence."""
+        """A date that dates a dose ("last dose yesterday", "the dose of 10 June", a table's
+        "Dose date" column) is not the date of the episode told in the same sentence."""
         for m in self.mentions:
             if m.label == TIMING and m.value and m.value.get("kind") == "date" and (
                     _DOSE_DATE_LEAD.search(self.text[max(0, m.start - 40) : m.start])
-                    or _DOSE_DATE_TRAIL.match(self.text, m.end, m.end + 60)):
-                m.value["is_dose_date"] = True
+                    or _DOSE_DATE_TRAIL.match(self.text, m.end, m.end + 60)
+                    or DOSE_COLUMN.search(column_header(self.text, m.start))
+                    or (_FROM_BEFORE.search(self.text, max(0, m.start - 20), m.start)
+                        and _SCHEDULE_AFTER.match(self.text, m.end))):
+                m.value["is_dose_date"] = True  # ("From 17 April the interval was lengthened")
 
     def _timed(self, sentences: list[Sentence], by_sentence: dict[int, list[Mention]],
                dosing: dict[int, list[Mention]]) -> list[TimedSentence]:
@@ -503,6 +526,16 @@ class EpisodeBuilder:
                                        self.date_at(s.start) if self.date_at else None,
                                        self._stamp(s)))
         return timed
+
+    def _reading_time(self, mentions: list[Mention]) -> int | None:
+        """The clock time written with a temperature: "T 101.3 °F at 21:15", "38.6 @ 02:30"."""
+        for m in mentions:
+            if m.label == FEVER and m.is_asserted and m.value and m.value.get("temp_c"):
+                after = self.text[m.end : m.end + 16]
+                found = find_clock_times(after) if _AT_CLOCK.match(after) else []
+                if found:
+                    return found[0].minutes
+        return None
 
     def _stamp(self, sentence: Sentence) -> int | None:
         """The clock time of a timed entry, written at its head: "03/02 09:40 C4D1 ... given",
@@ -613,6 +646,8 @@ class EpisodeBuilder:
                 continue  # "CRS occurred in about half of patients in DeLLphi-301"
             if sentence.text.rstrip().endswith("?"):
                 continue  # a question ("what caused the fever after C5D1?") asserts nothing
+            if _ABBREVIATIONS.match(sentence.text):
+                continue  # "Abbreviations: ... CRS, cytokine release syndrome."
             if sentence.text.rstrip().endswith(":") and position + 1 < len(sentences) and \
                     _LIST_ITEM.match(sentences[position + 1].text):
                 continue  # "She had three febrile presentations after doses:" heads the list that tells them
@@ -903,7 +938,7 @@ class EpisodeBuilder:
         passages: dict[int, list[Sentence]] = {}  # the sentences of each episode, for its ASTCT grade
         for event in events:
             grade, scale = self._grade(event.mentions)
-            where = self._onset_position(event.mentions)
+            where = None if _COUNTED.search(event.sentence.text) else self._onset_position(event.mentions)
             lead: Sentence | None = None
             if where is None and event.phase == "late" and not self._states_pattern(event.mentions):
                 where, lead = self._position_before(sentences, position[event.sentence.index], by_sentence,
@@ -923,7 +958,7 @@ class EpisodeBuilder:
                     placed[where] = Episode(phase="late")
                     episodes.append(placed[where])
                 episode = placed[where]
-            elif last_late is not None and not cues.RECURRING.search(event.sentence.text) and (
+            elif last_late is not None and not self._recurring(event) and (
                     position[event.sentence.index] - last_late[0] <= 1 or (
                         position[event.sentence.index] - last_late[0] <= 3
                         and not self._paragraph_break(sentences[last_late[0]], event.sentence))):
@@ -932,7 +967,7 @@ class EpisodeBuilder:
                 episode = last_late[1]
             elif grade is not None and pattern is not None and (
                     (pattern.grade is not None and grade != pattern.grade)
-                    or not cues.RECURRING.search(event.sentence.text)):
+                    or not self._recurring(event)):
                 # a late episode with a grade of its own ("an intense grade 3 CRS episode
                 # during maintenance dosing") is told apart from the recurring pattern
                 episode = Episode(phase="late")
@@ -1081,6 +1116,14 @@ class EpisodeBuilder:
             grade, _ = self._grade([m for m in self.mentions if first.start <= m.start < first.end], first=True)
             if grade is not None:
                 return grade
+        if initial.stated_grade is None:
+            # the grades written clause by clause of a list ("she had CRS: on day 1, ..., 38.7 °C
+            # (grade 1); on day 8, ... (grade 1); and on day 15, ... (grade 2)"): the first one
+            for evidence in sorted(initial.evidence, key=lambda e: e.start):
+                grades = [m for m in self.mentions if m.label == GRADE and m.is_asserted and m.value
+                          and not m.value.get("qualitative") and evidence.start <= m.start < evidence.end]
+                if grades and grades[0].value:
+                    return grades[0].value.get("high")
         return initial.grade
 
     @staticmethod
@@ -1095,20 +1138,33 @@ class EpisodeBuilder:
         if self._states_pattern(mentions):
             return None  # "the day after each of the four weekly injections (C3D1, C3D8, ...)"
         dose_date: tuple[Any, ...] | None = None
+        onset = min((m.start for m in mentions if m.label in (FEVER, CRS) and m.is_asserted), default=-1)
 
         def day_named_after(position: int) -> bool:
             """A cycle day later in the sentence: the episode's own, not its dose's."""
             return any(later.label == TIMING and later.start >= position and later.value
                        and later.value.get("kind") == "cycle_day" and later.value.get("day") for later in mentions)
 
+        fevers = [m for m in mentions if m.label in (FEVER, CRS) and m.is_asserted]
+        for m in mentions:
+            # the date written with the fever ("MD review 04/01: fever 03/12 after C4") is the
+            # episode's, whatever date the line opens with
+            full_date = m.label == TIMING and m.value is not None and m.value.get("kind") == "date" \
+                and len(m.value.get("date") or "") == 10 and not m.value.get("is_dose_date")
+            if full_date and m.value is not None and any(
+                    0 <= m.start - f.end <= 8 and _ON_ONLY.fullmatch(self.text, f.end, m.start) for f in fevers):
+                return ("date", m.value["date"])
         for m in mentions:
             if m.label != TIMING or not m.value or m.value.get("periodic"):
                 continue
             value = m.value
             if value.get("kind") == "date" and value.get("date") and len(value["date"]) == 10:
                 if value.get("is_dose_date"):
-                    # "after the dose of 24 March": the episode of that dose, unless dated itself
-                    dose_date = dose_date or ("dose", value["date"])
+                    # "after the dose of 24 March": the episode of that dose, unless dated itself;
+                    # of several, the last before the fever ("From 17 April the interval was
+                    # lengthened, but the next injection, on 15 May, was followed by 38,4 °C")
+                    if dose_date is None or m.start < onset:
+                        dose_date = ("dose", value["date"])
                     continue
                 return ("date", value["date"])
             if value.get("kind") == "cycle_day" and value.get("cycle") and value["cycle"] >= 2 \
@@ -1163,7 +1219,7 @@ class EpisodeBuilder:
         episode.evidence.append(self.sentence_evidence(sentence))
         if episode.phase == "late" and not _SINGLE.search(sentence.text) and (
                 pattern  # "fever 20-30 h after 5 consecutive doses"
-                or cues.RECURRING.search(self._without_dosing(sentence, event.mentions))):
+                or self._recurring(event)):
             episode.recurrent = True
         for m in event.mentions:
             if m.label == FEVER and m.value and m.value.get("temp_c") and m.is_asserted:
@@ -1184,15 +1240,27 @@ class EpisodeBuilder:
                     episode.hours_post_dose = _widened(episode.hours_post_dose, *hours)
                     episode.hours_source = _stated_source(m, episode.hours_source)
                 elif kind == "date" and m.value.get("date") and episode.date is None \
-                        and not m.value.get("is_dose_date") and not pattern:
+                        and not m.value.get("is_dose_date") and not pattern and not _COUNTED.search(sentence.text):
                     episode.date = m.value["date"]  # ("from 9 December, fever after every dose": a start)
-        stamp = self._stamp(sentence)
+        # the reading's own clock time ("Reports T 101.3 °F at 21:15"), else the entry's stamp,
+        # written at the head of its line ("03/12/2025 | 21:40 | Reached pt by phone. Reports ...")
+        stamp = self._reading_time(event.mentions)
+        line: Sentence | None = sentence
+        while stamp is None and line is not None:
+            stamp = self._stamp(line)
+            line = self._previous_on_line(line)
         if episode.time is None and stamp is not None:
             episode.time = clock_text(stamp)
         if clock_hours is not None:
             episode.hours_post_dose = _widened(episode.hours_post_dose, clock_hours, clock_hours)
             episode.hours_source = episode.hours_source or "clock times"
         self._add_treatments(episode, sentence, event.mentions)
+
+    def _recurring(self, event: _Event) -> bool:
+        """Whether an event sentence tells a recurrence, its dosing schedules blanked and a
+        denied one dropped ("it did not recur over the next 14 weekly infusions": no)."""
+        text = cues.NOT_RECURRING.sub(" ", self._without_dosing(event.sentence, event.mentions))
+        return cues.RECURRING.search(text) is not None
 
     def _without_dosing(self, sentence: Sentence, mentions: list[Mention]) -> str:
         """The sentence with its dosing schedules blanked: "on elranatamab every other week, had
@@ -1270,8 +1338,8 @@ class EpisodeBuilder:
         """
         value = m.value or {}
         hours = value.get("hours")
-        if hours and float(hours[0]) > _MAX_ONSET_HOURS:
-            return None  # "resumed on 2 Jun, five weeks after the C5D1 dose": a gap between doses
+        if hours and (float(hours[0]) > _MAX_ONSET_HOURS or float(hours[1]) > _MAX_ONSET_HOURS):
+            return None  # "resumed on 2 Jun, five weeks after the C5D1 dose", "within two weeks of the infusion"
         if value.get("kind") == "post_dose" and value.get("anchor"):
             return (float(hours[0]), float(hours[1])) if hours else None
         if value.get("kind") == "post_dose":
@@ -1343,23 +1411,45 @@ class EpisodeBuilder:
             record.dosing_interval_days = list(current.value["interval_days"])  # type: ignore[index]
             record.evidence["dosing_interval_days"] = [self.evidence(current.start, current.end)]
         if stated:
-            self._set_interval(record, [m.value["interval_days"] for m in stated if m.value], "stated",
-                               [self.evidence(m.start, m.end) for m in stated])
+            ranges = [m.value["interval_days"] for m in stated if m.value]
+            evidence = [self.evidence(m.start, m.end) for m in stated]
+            # the dated episodes may show what the stated rhythm leaves out: "at 14-day intervals
+            # and once after 28 days", dates 3/4, 17/4, 1/5, 29/5 after a two-week hold; a gap a
+            # whole number of stated intervals (a held or skipped dose) widens the range
+            dated = sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10}
+                           | set(self._listed_event_dates(events)))
+            # (a day or two apart is one illness told twice: "On 29/5 ... apyrexial from 30/5")
+            gaps = [g for g in successive_gaps(_day_numbers(dated)) if 2 < g <= 120]
+            positions = sorted(set(self._listed_event_days(events, timeline, doses=True)
+                                   + self._listed_event_days(events, timeline)))
+            if len(gaps) < 2:
+                gaps = [g for g in successive_gaps(positions) if 2 < g <= 120]  # "after C6D1, C6D15 and C9D1"
+            step = min(float(r[0]) for r in ranges)
+            source = "stated"
+            if len(gaps) >= 2 and step >= 7 and all(1 <= round(g / step) <= 4 and abs(g - step * round(g / step)) <= 1
+                                                    for g in gaps):
+                ranges = [*ranges, (min(gaps), max(gaps))]
+                source = "stated; dates"
+            self._set_interval(record, ranges, source, evidence)
             return
         late = [e for e in record.episodes if e.phase == "late" and e.day_after_first_dose is not None]
         listed = self._listed_event_days(events, timeline)
         listed += [d for d in map(timeline.day_of_date, self._listed_event_dates(events)) if d is not None]
         dosed = [d for d in map(timeline.day_of_date, self._listed_event_dates(events, doses=True)) if d is not None]
+        positions = self._listed_event_days(events, timeline, doses=True) + self._listed_dose_weeks(events)
+        dosed += positions
         # the dose dates a fever followed each time ("talquetamab the 3.3.25, 17.3.25 and 31.3.25,
         # and after every of these doses ...") are the pattern itself; the fevers' own dates, a
         # day or two later, would mix two anchors
         # (unless the fevers' own dates are listed too: "the doses of 16th and 30th June, each on
         # the following evening (17th June, 38.5 °C; 1st July, 39.0 °C)")
-        days = sorted(set(dosed) if len(dosed) >= 2 and len(listed) < 2 else
+        from_doses = len(dosed) >= 2 and len(listed) < 2
+        days = sorted(set(dosed) if from_doses else
                       {e.day_after_first_dose for e in late if e.day_after_first_dose} | set(listed))
         gaps = [g for g in successive_gaps(days) if 0 < g <= 120]
         if gaps:
-            source = "dates" if all(e.day_source == "dates" for e in late) else "study days"
+            source = "study days" if (from_doses and positions) or not all(
+                e.day_source == "dates" for e in late) else "dates"
             if source == "study days":
                 # cycle-day positions mix the dose's day ("~20 h after C8D1") with the fever's
                 # ("at C5D2, C5D16, C6D2"): a gap a day off whole weeks is whole weeks of doses
@@ -1399,14 +1489,34 @@ class EpisodeBuilder:
                 self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
                                    [self.evidence(m.start, m.end)])
 
-    def _listed_event_days(self, events: list[_Event], timeline: Timeline) -> list[int]:
+    def _listed_dose_weeks(self, events: list[_Event]) -> list[int]:
+        """Days of the weekly doses a late event lists by week of therapy, each followed by the
+        fever: "It followed the infusions of weeks 13, 14, 15, 17 and 18" (gaps 7, 7, 14, 7)."""
+        found: list[int] = []
+        following = dict(zip(self.sentences, self.sentences[1:], strict=False)) if events else {}
+        for event in events:
+            if event.phase != "late":
+                continue
+            text = event.sentence.text
+            after = following.get(event.sentence)
+            if after is not None and not self._paragraph_break(event.sentence, after):
+                # "From week 13 the fever returned ... It followed the infusions of weeks 13, ..."
+                text += " " + after.text
+            for match in _DOSE_WEEKS.finditer(text):
+                weeks = [int(w) for w in re.findall(r"\d{1,3}", match.group("weeks"))]
+                if len(weeks) >= 2 and weeks == sorted(weeks):
+                    found.extend(7 * (w - 1) + 1 for w in weeks)
+        return found
+
+    def _listed_event_days(self, events: list[_Event], timeline: Timeline, doses: bool = False) -> list[int]:
         """Study days of cycle days listed in a late event: "fever after every dose: C5D2,
         C5D16, C6D2 and C6D16" (28-day cycles: days 114, 128, 142, 156); a list that names
         doses ("after the C7D1 and C8D1 doses", "following C4D1, C4D15 and C5D1") is not one
-        of episodes."""
+        of episodes. With ``doses``, those dose lists instead, where the event says a fever
+        followed each dose ("febrile the day after each injection - after C8D1, C8D15 and C9D1")."""
         found: list[int] = []
         for event in events:
-            if event.phase != "late":
+            if event.phase != "late" or (doses and not self._states_pattern(event.mentions)):
                 continue
             run: list[Mention] = []
             for m in [*event.mentions, None]:
@@ -1417,8 +1527,12 @@ class EpisodeBuilder:
                 if is_day and m is not None and run and _LIST_JOINER.fullmatch(self.text[run[-1].end:m.start]):
                     run.append(m)
                     continue
-                if len(run) >= 2 and not _DOSES_AFTER.match(self.text, run[-1].end) \
-                        and not _AFTER_BEFORE.search(self.text, max(0, run[0].start - 16), run[0].start):
+                if not is_day and m is not None and run and self.text[run[-1].end:m.start].strip() == "(":
+                    continue  # an item's parenthesis: "C7D1 (Q14D) and again after C9D1"
+                names_doses = len(run) >= 2 and (_DOSES_AFTER.match(self.text, run[-1].end) is not None or
+                                                  _AFTER_BEFORE.search(self.text, max(0, run[0].start - 16),
+                                                                       run[0].start) is not None)
+                if len(run) >= 2 and names_doses == doses:
                     found.extend(d for r in run if r.value
                                  for d in [timeline.study_day(r.value["cycle"], r.value["day"])] if d)
                 run = [m] if is_day and m is not None else []
@@ -1452,6 +1566,12 @@ class EpisodeBuilder:
                 read = any(0 <= r - m.end <= 4 and not self.text[m.end:r].strip(" ,:(") for r in readings)
                 if ((m.start < at and dosing_lead and not read) or bool(m.value.get("is_dose_date"))) != doses:
                     continue
+                if _ENTRY_STAMP.match(self.text, m.end) and not self.text[
+                        self.text.rfind("\n", 0, m.start) + 1 : m.start].strip():
+                    continue  # the date an entry of a log opens with: "04/01/2025 | 08:50 | MD review: fever 03/12"
+                if _FROM_BEFORE.search(self.text, max(0, m.start - 20), m.start) or \
+                        m.value.get("qualifier") in ("since", "from", "until", "before"):
+                    continue  # "on epcoritamab since 9 January 2025, ...: 6/3, 20/3, 3/4": a start, not an episode
                 if m.value.get("kind") == "date_list":
                     listed.extend(d for d in m.value.get("dates") or () if len(d) == 10)
                 elif m.value.get("kind") == "date" and len(m.value.get("date") or "") == 10:

@@ -28,6 +28,12 @@ LATE_PHASE = re.compile(
     r"nearly always|almost always|usually)",
     re.IGNORECASE,
 )
+# a recurrence denied: "it did not recur", "no recurrence", "never returned"
+NOT_RECURRING = re.compile(
+    r"\b(?:did not|didn't|does not|has not|had not|never|no longer)\s+(?:\w+\s+)?(?:recur\w*|return\w*|repeat\w*)"
+    r"[^.;]*|\b(?:no|without)\s+(?:further\s+)?recurrences?\b[^.;]*",
+    re.IGNORECASE,
+)
 RECURRING = re.compile(
     r"\b(?:recurren\w*|recurr\w+|recur|recurs|repeated\w*|repetitive|cyclic\w*|periodic\w*|"
     r"every|each|consistently|regularly|regular intervals|predictabl\w*|"

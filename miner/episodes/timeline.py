@@ -71,7 +71,9 @@ _CYCLE_LENGTH = re.compile(r"\b(\d{1,2})[- ]day(?:s)?[- ](?:treatment )?cycles?\
 # where a sentence stops talking about doses and starts on the event they were followed by
 _EVENT_VERB = re.compile(r"\b(?:followed|develop\w*|complicated|presented|experienced|had|"
                          r"occurred|reported)\b", re.IGNORECASE)
-_GIVEN = re.compile(r"\b(?:given|administered|infused|injected|received|tolerated|dosed|completed)\b",
+# ("C4D1 glofitamab 30 mg IV started." in an infusion log: the infusion began)
+_GIVEN = re.compile(r"\b(?:given|administered|infused|injected|received|tolerated|dosed|completed|"
+                    r"(?:IV|SC|infusion|injection)\s+(?:started|begun|commenced|hung))\b",
                     re.IGNORECASE)
 _NOT_GIVEN = re.compile(r"\b(?:not (?:given|administered)|held|deferred|postponed|delayed|withheld|cancel\w*|"
                         r"will (?:receive|be given)|plan(?:ned)? to|scheduled)\b", re.IGNORECASE)

@@ -9,6 +9,7 @@ from spacy.tokens import Doc
 from miner.labels import TIMING
 from miner.pipeline.extensions import add_span, doc_text, register_extensions, set_span_extension_values
 from miner.temporal import TemporalSettings, TimeValue, find_time_expressions_in_narrative
+from miner.temporal.columns import in_post_dose_column
 
 _STATE_QUALIFIERS = frozenset({"within", "for", "up to", "until", "since"})
 _VALUE_FIELDS = tuple(f.name for f in dataclasses.fields(TimeValue))
@@ -44,7 +45,9 @@ class TimingTagger:
         ref_date = datetime.date.fromisoformat(reference[:10]) if reference else None
         day_first = doc.user_data.get("day_first", self.day_first) if doc.user_data else self.day_first
         settings = TemporalSettings(day_first=bool(day_first), reference_date=ref_date)
-        for value in find_time_expressions_in_narrative(doc_text(doc), settings):
+        text = doc_text(doc)
+        for value in find_time_expressions_in_narrative(text, settings):
+            value = in_post_dose_column(value, text)
             if not is_timing_mention(value):
                 continue
             span = doc.char_span(value.start, value.end, label=TIMING, alignment_mode="expand")

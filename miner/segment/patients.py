@@ -29,7 +29,8 @@ _WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|Rec
          r"CASE|PATIENT|PT\.?|SUBJECT|OBSERVATION|PARTICIPANT|RECORD)(?:[ \t]+(?:ID|Id|id|No\.?|number))?[ \t]*:?")
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 # a box or vignette names its case after a prefix: "Box 1. Illustrative case A", "Clinical vignette 2"
-_PREFIX = (r"(?:(?:Box|Panel|Vignette)[ \t]+\d{1,2}[.:]?[ \t]+)?"
+# ("ITEM 1 - Patient A" in a board's minutes)
+_PREFIX = (r"(?:(?:Box|Panel|Vignette|Item|ITEM|Agenda item|AGENDA ITEM)[ \t]+\d{1,2}[.:]?[ \t]*[-–—:]?[ \t]+)?"
            r"(?P<pre>(?:Illustrative|Representative|Index|Clinical|Teaching|Exemplary)[ \t]+)?")
 _BOXED = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:Box|Panel|Vignette|Illustrative|Representative|"
                     r"Index|Clinical|Teaching|Exemplary)[ \t]+(?:\d{1,2}[.:]?[ \t]+)?(?:\w+[ \t]+)?[Cc]ase")
@@ -160,6 +161,9 @@ def _narrative_end(text: str, after: int, excluded: list[tuple[int, int]]) -> in
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # an entry of a log or flowsheet: "2025/04/23 08:20 | RN ...", "23/04/2025 - phone call", "14:05 Called"
 _DATED_ENTRY = re.compile(r"[ \t]*(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2})\b")
+# the course of treatment goes on: "The C5D1 dose, due on Day 113, was delayed by one week"
+_COURSE = re.compile(r"\b(?:the|her|his|next|following)\s+(?:C\d{1,2}\s?D\d{1,2}\s+)?(?:dose|doses|dosing|infusion|"
+                     r"injection|cycle|administration)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:she|he|her|his|him|the patient|this patient)\b", re.IGNORECASE)
 
 
@@ -172,7 +176,8 @@ def _paragraphs_about_patient(text: str, start: int, end: int) -> int:
         if brk is None:
             return end
         following = text[brk.end() : min(end, brk.end() + 200)]
-        if not _PRONOUN.search(following.split(".")[0]) and not _DATED_ENTRY.match(following):
+        first = following.split(". ")[0]
+        if not _PRONOUN.search(first) and not _DATED_ENTRY.match(following) and not _COURSE.search(first):
             return brk.start()
         position = brk.end()
     return end
@@ -209,6 +214,24 @@ def _introductions(text: str) -> list[tuple[int, int, str, str]]:
         number = len(found) + 1
         found.append((start, number, f"Patient {number}", "introduction"))
     return found
+
+
+def _comparison_paragraph(text: str, start: int, end: int, labels: list[str]) -> int:
+    """Where a paragraph after the last patient's first one names two or more of the series'
+    patients ("In Observation 1 the fever came back ... In Observation 3 the CRS was limited
+    to the step-up"): a discussion across patients, not the last patient's narrative."""
+    names = [re.compile(rf"\b{re.escape(label)}\b", re.IGNORECASE) for label in labels]
+    first = _PARAGRAPH.search(text, start, end)
+    position = first.end() if first else end
+    while position < end:
+        brk = _PARAGRAPH.search(text, position, end)
+        stop = brk.start() if brk else end
+        if sum(1 for name in names if name.search(text, position, stop)) >= 2:
+            return position
+        if brk is None:
+            break
+        position = brk.end()
+    return end
 
 
 def segment_patients(
@@ -278,6 +301,7 @@ def segment_patients(
                 others = [m.start() for m in _OPENER.finditer(text, start + 1, end)
                           if _label(m) != label and (_number(m.group("id")) or 0) < number]
                 end = min(others + [end])
+                end = min(end, _comparison_paragraph(text, start, end, [f[2] for f in found]))
                 if how != "heading":
                     end = min(end, _paragraphs_about_patient(text, start, end))
                 elif _BOXED.match(text, start):

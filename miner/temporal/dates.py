@@ -76,7 +76,7 @@ _NOT_A_YEAR_AFTER = compile_pattern(
     r"\s*(?:patients?|pts|subjects?|cases?|participants?|individuals?|people|mg|mcg|µg|ug|g|ml|"
     r"units?|iu|cells?|copies|%)\b"
 )
-_NUMBER_AFTER = compile_pattern(r"\s*[-–:/.]?\s*\d")
+_NUMBER_AFTER = compile_pattern(r"\s*(?:[-–/.]\s*|:)?\d")  # ("April 22: 38.4 °C" is a date and its reading)
 
 # "3 March 2024", "4th of March, 2024", "19 June" (year from the reference date)
 _DAY_MONTH = compile_pattern(
@@ -99,7 +99,7 @@ _MON_DASH_DAY = compile_pattern(
     r"(?<![\w-])(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?P<day>[0-3]\d)(?![\w-]|[.,]\d)"
 )
 # "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
-_MONTH_FIRST = rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?![\d:]))?(?:,?\s+(?P<year>{_YEAR}))?"
+_MONTH_FIRST = rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?!\d|:\d))?(?:,?\s+(?P<year>{_YEAR}))?"
 # "2024-03-05", "14/09/2023", "09-14-2023", "14.09.2023", "14/09/23", "03/2024", "04/15"
 _NUMERIC = compile_pattern(
     r"(?<![\w./-])(?P<p1>\d{1,4})(?P<sep>[/.-])(?P<p2>\d{1,4})(?:(?P=sep)(?P<p3>\d{1,4}))?"
@@ -229,6 +229,9 @@ _EVENT_NOUN_BEFORE = re.compile(r"\b(?:episodes?|fevers?|febrile|admission|visit
                                 r"presentation|event)\s+(?:of\s+|on\s+)?\Z")
 
 
+_NUMERIC_LIST = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}\s*(?:,|;|and|&|,\s*and)\s*){2,}\d{1,2}/\d{1,2}(?![\d/])")
+
+
 def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     p1, p2, p3, sep = match.group("p1"), match.group("p2"), match.group("p3"), match.group("sep")
     if p3 is not None:
@@ -263,6 +266,11 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
         and _ENTRY_AFTER.match(ctx.lowered, match.end()) is not None) or (
         _EVENT_NOUN_BEFORE.search(ctx.lowered, max(0, match.start() - 30), match.start()) is not None)
     # "Interval history: 27/2: fever ...", "03/02 09:40 C4D1 given", "01/05-02/23: weekly doses"
+    if not is_dated:
+        # one of three or more listed: "pyrexial after each dose: 3/4, 17/4, 1/5 and 29/5"
+        window_start = max(0, match.start() - 40)
+        is_dated = any(m.start() + window_start <= match.start() and match.end() <= m.end() + window_start
+                       for m in _NUMERIC_LIST.finditer(ctx.lowered[window_start : match.end() + 40]))
     if reference_year is None or not is_dated:
         return None
     ordered = _order_day_month(int(p1), int(p2), ctx.settings.day_first)

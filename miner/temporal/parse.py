@@ -904,7 +904,7 @@ _DOSE_ADJECTIVE = r"\b(?P<conn>post|peri|pre)[\s-]?(?:dose|dosing|infusion|injec
 _MONTH_N = r"\bmonth\s+(?P<n>\d{1,2})\b(?!\s*(?:-|–|to)\s*\d)"
 # "cycles 2-3", "cycles 4 to 9", "cycles 2 and 3", "days 1, 3 and 5", "days 15 and 22"
 _CYCLE_RANGE = (
-    r"\b(?P<what>cycles|days)\s+\d{1,2}(?:\s*(?:,|-|–|to|through|and|&)\s*\d{1,2})*"
+    r"\b(?P<what>cycles|days|weeks)\s+\d{1,2}(?:\s*(?:,|-|–|to|through|and|&)\s*\d{1,2})*"
     r"\s*(?:-|–|to|through|and|&)\s*\d{1,2}\b"
 )
 # "from C3", "during C2", "after C6": a cycle written as C and a number, after a preposition
@@ -1000,7 +1000,8 @@ def _build_month_n(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
 
 
 def _build_cycle_range(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
-    return make_value(KIND_CYCLE_DAY, match, ctx, unit="cycle" if match.group("what") == "cycles" else "day")
+    unit = {"cycles": "cycle", "weeks": "week"}.get(match.group("what").lower(), "day")
+    return make_value(KIND_CYCLE_DAY, match, ctx, unit=unit)
 
 
 def _build_weekdays(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:

@@ -470,3 +470,84 @@ def test_shots_named_by_date_and_the_fever_two_days_later(extractor) -> None:  #
     assert late == ["2025-06-04", "2025-06-18"]
     assert patient.recurrence_interval_days == [14, 14]
     assert "tocilizumab" in {t for e in patient.episodes for t in e.treatments}
+
+
+def test_a_text_table_with_a_dose_date_column_and_hours_after_the_dose(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 69-year-old woman started teclistamab on 7 January 2025; grade 1 CRS on day 3. From March she "
+            "was dosed every two weeks and had fever after each dose.\n\n"
+            "Injection date   Fever onset    Time from injection   Tmax\n"
+            "04/03/2025       05/03/2025     30 h                  38,4 °C\n"
+            "18/03/2025       19/03/2025     33 h                  38,7 °C\n"
+            "15/04/2025       16/04/2025     28 h                  38,5 °C\n\n"
+            "Blood cultures were negative every time.")
+    (patient,) = _patients(extractor, text)
+    assert sorted(e.date for e in patient.episodes if e.phase == "late" and e.date) == [
+        "2025-03-05", "2025-03-19", "2025-04-16"]
+    assert patient.recurrence_interval_days == [14, 28]
+    assert patient.hours_post_dose == [28, 33]
+
+
+def test_dose_positions_listed_after_each_dose_fevers(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("ITEM 2 - Patient B\n70M, epcoritamab in 28-day cycles from 02/09/2024. G1 CRS on C1D16.\n"
+            "Since C6 he has been febrile the day after each injection - after C6D1, C6D15 and C7D1 (Q14D) "
+            "and again after C8D1 (every 4th week); cultures negative each time.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 28]
+
+
+def test_a_schedule_change_date_and_the_last_dose_before_the_fever(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Mr K., aged 70, began elranatamab on 2 September 2024, weekly and then every 14 days. After the "
+            "injections of 3 March and 17 March 2025 he had fever the next morning (4 March, 38.5 °C; 18 March, "
+            "38.7 °C), cultures negative. From 31 March the interval was lengthened to every 4 weeks, but the "
+            "next injection, on 28 April, was again followed, 20 hours later, by 38.4 °C; cultures negative.")
+    (patient,) = _patients(extractor, text)
+    late = sorted(e.date for e in patient.episodes if e.phase == "late" and e.date)
+    assert "2025-03-31" not in late and "2025-04-29" in late
+    assert patient.recurrence_interval_days == [14, 42]
+
+
+def test_an_infusion_log_with_clock_times_reviews_and_abbreviations(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Date       | Time  | Event\n"
+            "02/04/2025 | 09:00 | C1D1 mosunetuzumab 1 mg IV started.\n"
+            "03/11/2025 | 09:30 | C4D1 mosunetuzumab 30 mg IV started.\n"
+            "03/12/2025 | 22:10 | Phone call. Reports T 101.4 °F at 21:30 with chills. Declined ED.\n"
+            "04/01/2025 | 09:30 | C5D1 mosunetuzumab 30 mg IV started.\n"
+            "04/02/2025 | 08:00 | MD review: fever 03/12 after C4, never evaluated.\n"
+            "04/03/2025 | 02:00 | On-call RN: pt reports T 101.8 °F at 01:30, rigors.\n"
+            "04/22/2025 | 09:00 | MD review: two post-infusion fevers, after C4 and C5, none evaluated.\n\n"
+            "Abbreviations: ED, emergency department; CRS, cytokine release syndrome.")
+    (patient,) = _patients(extractor, text)
+    late = sorted((e.date or "", tuple(e.hours_post_dose or ())) for e in patient.episodes if e.phase == "late")
+    assert [x for x in late if x[0]] == [("2025-03-12", (36.0, 36.0)), ("2025-04-03", (40.0, 40.0))]
+    assert patient.recurrence_interval_days == [22, 22]
+
+
+def test_weekly_doses_listed_by_week_and_a_first_grade_in_a_clause(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Patient 1\nA 41-year-old man started weekly tebentafusp. After the first infusions he had CRS: on "
+            "day 1, 9 hours after the infusion, 38.6 °C (grade 1); and on day 8, 38.9 °C with blood pressure "
+            "84/50 mm Hg (grade 2). From week 9 the fever returned, 8-12 hours after the weekly dose. It "
+            "followed the infusions of weeks 9, 10, 12 and 13; cultures were negative.\n\n"
+            "Patient 2\nA 58-year-old woman on weekly tebentafusp had grade 1 CRS on day 1. In week 11 she had a "
+            "single fever of 38.4 °C about 9 hours after the infusion; cultures were negative. This was a late "
+            "grade 1 CRS episode; it did not recur over the next 12 weekly infusions.")
+    one, two = _patients(extractor, text)
+    assert one.first_crs is not None and one.first_crs["grade"] == 1
+    assert one.recurrence_interval_days == [7, 14]
+    assert two.classification == "possible"
+
+
+def test_a_general_truth_about_crs_and_a_window_of_weeks_are_not_this_patients(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 57-year-old man received axicabtagene ciloleucel (day 0); grade 2 CRS on day +2, tocilizumab. On "
+            "day +60 he had fever with a positive influenza A PCR. CAR-T CRS is an early event, within two weeks "
+            "of the infusion; it does not recur months later.")
+    (patient,) = _patients(extractor, text)
+    assert patient.hours_post_dose is None
+    assert not [e for e in patient.episodes if e.phase == "late"]
+
+
+def test_a_stated_rhythm_and_a_held_dose_in_the_dates(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 73-year-old woman on epcoritamab since 9 January 2025, fortnightly from cycle 4, has been "
+            "pyrexial on the evening after each dose: 6/3, 20/3, 3/4 and 1/5, the last after a dose held for two "
+            "weeks for a chest infection. Cultures were negative each time. Recurrent late CRS at 14-day intervals.")
+    (patient,) = _patients(extractor, text)
+    assert patient.recurrence_interval_days == [14, 28]

@@ -19,6 +19,9 @@ from miner.segment.patients import segment_patients
          "Subject 2201-0034 later had a second event.",
          ["Subject 2201-0034", "Subject 1107-0002"]),
         ("Pt #1 - 70 M on epcoritamab.\nPt #2 - 66 F on glofitamab.", ["Pt #1", "Pt #2"]),
+        # a board's minutes: "ITEM 1 - Patient A"
+        ("ITEM 1 - Patient A\n68F, epcoritamab.\n\nITEM 2 - Patient B\n61M, talquetamab.",
+         ["Patient A", "Patient B"]),
         # a registry export's records, numbered in the order they come
         ("Record ID: 031-0012\nAge 70, male.\n\nRecord ID: 031-0007\nAge 64, female.",
          ["Record 031-0012", "Record 031-0007"]),
@@ -120,3 +123,19 @@ def test_patients_introduced_one_by_one_by_their_ages() -> None:
 ])
 def test_one_patient_introduced_once_is_one_patient(text: str) -> None:
     assert [s.label for s in segment_patients(text)] == ["Case 1"]
+
+
+def test_a_paragraph_comparing_the_patients_ends_the_last_one() -> None:
+    text = ("Observation 1\nMrs B. had fever after each dose.\n\nObservation 2\nMrs D. had CRS in cycle 1.\n\n"
+            "She stayed afebrile later.\n\nIn Observation 1 the fever came back after every injection; in "
+            "Observation 2 the CRS was limited to the step-up phase.")
+    one, two = segment_patients(text)
+    assert "stayed afebrile" in text[two.start:two.end] and "came back" not in text[two.start:two.end]
+
+
+def test_an_unheaded_patient_goes_on_through_the_course_of_treatment() -> None:
+    text = ("Patient 031-0042 is a 62-year-old man on tarlatamab. He had fever after the C3D15 dose.\n\n"
+            "The C5D1 dose, due on Day 113, was delayed by one week and given on Day 120. About 30 hours "
+            "later he developed T 38.8 C.\n\nReferences\n1. Smith J.")
+    (only,) = segment_patients(text)
+    assert "About 30 hours" in text[only.start:only.end]

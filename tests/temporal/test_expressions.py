@@ -819,3 +819,12 @@ def test_a_year_less_date_may_be_followed_by_its_reading() -> None:
     assert [v.date for v in find_time_expressions("(17th June, 38.5 °C; 1st July, 39.0 °C)", REF_2023)] == [
         "2023-06-17", "2023-07-01"]
     assert _texts("on 19 June 24", REF_2023) != ["19 June"]  # a two-digit year may follow
+
+
+def test_a_date_before_its_reading_and_a_list_of_day_month_dates() -> None:
+    assert _texts("fever on the evening of April 22: 38.4 °C", REF_2023) == ["April 22"]
+    assert [v.date for v in find_time_expressions("pyrexial after each dose: 3/4, 17/4, 1/5 and 29/5.", REF_2023)
+            if v.kind == "date"] == ["2023-04-03", "2023-04-17", "2023-05-01", "2023-05-29"]
+    assert _texts("responded in 3/4 patients", REF_2023) == []  # one ratio is no date
+    assert [v.unit for v in find_time_expressions("the infusions of weeks 13, 14, 15, 17 and 18")
+            if v.kind == "cycle_day"] == ["week"]
