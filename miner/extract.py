@@ -212,7 +212,8 @@ class Extractor:
                 records.append(record)
         else:
             for segment in segments:
-                record = builder.build(segment.label, segment.start, segment.end, summaries=single)
+                record = builder.build(segment.label, segment.start, segment.end, summaries=single,
+                                       parts=segment.parts)
                 match = [r for r in table_rows if r.number == segment.number] if table_rows else []
                 if single and len(table_rows) == 1:
                     match = table_rows

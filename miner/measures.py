@@ -20,7 +20,7 @@ _TEMPERATURE = re.compile(
     (?P<trigger>\b(?:t\s?max|temp(?:erature)?s?|febrile|fever(?:s)?|pyrexia|spiked|t)\b
         [^\d\n.;]{0,24}?)?
     (?<![\d.,/])(?P<value>\d{2,3}(?:[.,]\d{1,2})?)
-    (?P<unit>\s?(?:°|º|˚)\s?[CF]\b|\s?(?:°|º|˚)|\s?deg(?:rees?)?\.?\s?(?:C|F|Celsius|Fahrenheit|centigrade)\b
+    (?P<unit>\s?(?:°|º|˚)\s?[CF]\b|\s?[℃℉]|\s?(?:°|º|˚)|\s?deg(?:rees?)?\.?\s?(?:C|F|Celsius|Fahrenheit|centigrade)\b
         |\s?[CF]\b(?!\s*-?\s*(?:reactive|[a-z])))?
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -78,8 +78,8 @@ def find_temperatures(text: str) -> list[Temperature]:
     A value without a unit is read as Celsius between 34 and 43.5, Fahrenheit between
     93 and 110; anything else is no temperature. Decimal commas ("38,5 °C") need a unit.
 
-    >>> [t.celsius for t in find_temperatures("Tmax 101.3F overnight; fever up to 39 °C")]
-    [38.5, 39.0]
+    >>> [t.celsius for t in find_temperatures("Tmax 101.3F overnight; fever up to 39 °C, then 38.4 ℃")]
+    [38.5, 39.0, 38.4]
     """
     found: list[Temperature] = []
     for match in finditer_at(_TEMPERATURE, text, _temperature_starts(text)):
@@ -93,6 +93,7 @@ def find_temperatures(text: str) -> list[Temperature]:
         if trigger == "t" and not unit_text and "." not in raw_value:
             continue
         value = float(raw_value.replace(",", "."))
+        unit_text = unit_text.replace("℃", "°C").replace("℉", "°F")  # the one-character signs
         unit = unit_text[-1:].upper() if unit_text and unit_text[-1:].upper() in "CF" else ""
         if unit_text.lower().endswith(("celsius", "centigrade")):
             unit = "C"

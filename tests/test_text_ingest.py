@@ -34,3 +34,16 @@ def test_tab_and_pipe_tables() -> None:
         [["Pt", "Agent"], ["1", "glofitamab"]],
     ]
     assert tables[0].caption == "Table 1 Patients"
+
+
+def test_a_space_aligned_table_of_patients() -> None:
+    text = ("Table 1. Late events\n"
+            "Pt    Age/sex  Drug (schedule)     CRS in C1   Onset after dose  Interpretation\n"
+            "Pt 1  66/F     Teclistamab (Q2W)   G1, C1D3    24-36 h           late CRS\n"
+            "Pt 2  70/M     Elranatamab (Q4W)   none        about 30 h        not CRS (UTI)\n"
+            "Abbreviations: Q2W, every 2 weeks.\n\n"
+            "A narrative line  with two  double spaces  is no table.\n")
+    (table,) = find_text_tables(text)
+    assert table.caption == "Table 1. Late events"
+    assert [row[0] for row in table.rows] == ["Pt", "Pt 1", "Pt 2"]
+    assert table.rows[1][4] == "24-36 h"

@@ -110,12 +110,15 @@ _DOSE_DATE_LEAD = re.compile(
     r"(?:\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?)?|"  # "Shot on Monday June 16"
     # "she restarted on 2025.04.29", "resumed teclistamab on 3 June"
     r"(?:re-?started|resumed|re-?challenged|re-?dosed|dosed|injected|infused)\s+(?:\w+\s+){0,2}?on|"
+    # "Received teclistamab 1.5 mg/kg on 08/12"
+    r"(?:received|was given|were given|administered)\s+(?:[\w./-]+\s+){1,4}?on|"
     r"(?:it|which|they|dose|cycle\s*\d*|infusion|injection)\s+(?:was|were)\s+(?:given|administered|infused)\s+on)"
     r"\s*(?:was\s+)?$",
     re.IGNORECASE)
 # weekly doses listed by week of therapy: "the infusions of weeks 13, 14, 15, 17 and 18"
 _DOSE_WEEKS = re.compile(r"\b(?:doses?|infusions?|injections?|administrations?|treatments?)\s+(?:of|in|on|during)\s+"
                          r"weeks\s+(?P<weeks>\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})+)\b", re.IGNORECASE)
+_FIELD_NO = re.compile(r"\s*(?:no|none|n/?a|absent|unchecked|not done|negative|nil)\b", re.IGNORECASE)
 _ENTRY_STAMP = re.compile(r"\s*\|?\s*\d{1,2}:\d{2}\b")  # "04/01/2025 | 08:50 |", "2025/03/05 01:20"
 _ON_ONLY = re.compile(r"\s*(?:on|of)?\s*")
 # episodes counted, a retelling of several: "three post-infusion fevers, after C4, C5 and C6"
@@ -372,7 +375,13 @@ def interval_role(text: str, timing: Mention, others: list[Mention]) -> str | No
             return "recurrence"
         if word.lower() in {"drug", "talquetamab", "teclistamab"} or word.lower().endswith("mab"):
             return "dosing"
+        if word.lower() in _SCHEDULE_CHANGE_WORDS:
+            return "dosing"  # "ever since the switch to every two weeks I get a fever"
     return None
+
+
+_SCHEDULE_CHANGE_WORDS = frozenset({"switch", "switched", "changed", "change", "moved", "spaced", "went",
+                                    "reduced", "extended", "transitioned", "lengthened", "de-escalated"})
 
 
 class EpisodeBuilder:
@@ -405,7 +414,8 @@ class EpisodeBuilder:
     def sentence_evidence(self, sentence: Sentence) -> Evidence:
         return self.evidence(sentence.start, sentence.end)
 
-    def build(self, patient_id: str, start: int, end: int, *, summaries: bool = False) -> PatientRecord:
+    def build(self, patient_id: str, start: int, end: int, *, summaries: bool = False,
+              parts: tuple[tuple[int, int], ...] = ()) -> PatientRecord:
         """Build the record of the patient whose narrative is ``text[start:end]``.
 
         With ``summaries`` (a single-patient report), the sentences outside the narrative
@@ -417,10 +427,12 @@ class EpisodeBuilder:
         record.segment = {"start": start, "end": end, "page": self.page_at(start)}
         # sentences that overlap the segment ("Results: Pt 1 (68F) received ..." starts
         # before the patient's label); only mentions inside the segment count
-        sentences = [s for s in self.sentences if s.end > start and s.start < end]
+        # (a log's interleaved entries: the patient's own stretches only)
+        spans = parts or ((start, end),)
+        sentences = [s for s in self.sentences if any(s.end > a and s.start < b for a, b in spans)]
         by_sentence: dict[int, list[Mention]] = {s.index: [] for s in sentences}
         for mention in self.mentions:
-            if start <= mention.start < end and mention.sentence in by_sentence:
+            if any(a <= mention.start < b for a, b in spans) and mention.sentence in by_sentence:
                 by_sentence[mention.sentence].append(mention)
         record.age, record.sex = find_age_sex(self.text[start:end])
         self._drugs(record, sentences, by_sentence)
@@ -766,7 +778,20 @@ class EpisodeBuilder:
     def _named_crs(self, mentions: list[Mention]) -> list[Mention]:
         # "Prior lines: ... teclistamab (grade 1 CRS during step-up only)": an earlier therapy's CRS
         return [m for m in mentions if m.label == CRS and m.is_asserted and not m.is_uncertain
-                and not m.is_historical and not cues.NOT_AN_EPISODE.match(self.text, m.end)]
+                and not m.is_historical and not cues.NOT_AN_EPISODE.match(self.text, m.end)
+                and not self._field_says_no(m)]
+
+    def _field_says_no(self, m: Mention) -> bool:
+        """A form's field whose label names the mention and whose value denies it: "Late CRS
+        (after cycle 1): No", "Treatment of late CRS (choice=Corticosteroids): Unchecked"."""
+        if ":" in self.text[self.text.rfind("\n", 0, m.start) + 1 : m.start]:
+            return False  # the mention is in the value, not in the label
+        end = self.text.find("\n", m.end)
+        rest = self.text[m.end : end if end >= 0 else len(self.text)]
+        label_end = rest.find(":")
+        # (the label runs from the line's start through the mention to its colon, in one breath)
+        return 0 <= label_end <= 60 and not re.search(r"[.;!?]\s", rest[:label_end]) \
+            and _FIELD_NO.match(rest[label_end + 1 :]) is not None
 
     def _blamed_on_infection(self, sentences: list[Sentence], position: int,
                              by_sentence: dict[int, list[Mention]]) -> int | None:
@@ -1363,7 +1388,7 @@ class EpisodeBuilder:
         for m in mentions:
             if m.label != TREATMENT or not m.norm or m.is_negated or m.is_hypothetical:
                 continue
-            if m.attrs.get("treatment_class") in {"antihistamine"}:
+            if m.attrs.get("treatment_class") in {"antihistamine"} or self._field_says_no(m):
                 continue
             if _ON_CONDITION.match(self.text, m.end):
                 continue  # "toci per CRS algorithm only if hypotension or O2 need": a plan
@@ -1446,7 +1471,8 @@ class EpisodeBuilder:
         from_doses = len(dosed) >= 2 and len(listed) < 2
         days = sorted(set(dosed) if from_doses else
                       {e.day_after_first_dose for e in late if e.day_after_first_dose} | set(listed))
-        gaps = [g for g in successive_gaps(days) if 0 < g <= 120]
+        # (a day or two apart is one illness told twice: the dose day "C5D1" and the fever's "C5D2")
+        gaps = [g for g in successive_gaps(days) if 2 < g <= 120]
         if gaps:
             source = "study days" if (from_doses and positions) or not all(
                 e.day_source == "dates" for e in late) else "dates"

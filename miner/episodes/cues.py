@@ -117,7 +117,8 @@ INFECTION_CONFIRMED = re.compile(
 CRS_ATTRIBUTION = re.compile(
     r"\b(?:attributed to|consistent with|due to|diagnosed as|considered|as|deemed|representing|"
     r"compatible with|interpreted as|in keeping with|"
-    r"(?:CRS|syndrome)\s+(?:was|were)\s+diagnosed)\b",  # "..., recurrent late CRS was diagnosed"
+    r"(?:CRS|syndrome)\s+(?:was|were)\s+diagnosed|"  # "..., recurrent late CRS was diagnosed"
+    r"(?:it|this|which)\s+(?:was|is)\s+(?:a\s+)?(?:grade|G)\s*[1-4]\s+(?:CRS|cytokine))\b",  # "It was grade 2 CRS"
     re.IGNORECASE,
 )
 TOCILIZUMAB_RESPONSE = re.compile(

@@ -29,6 +29,8 @@ _COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                               r"intervention|treated with|^treatment$|^management", re.I)),
     ("first", re.compile(r"first|initial|step-?up|early|priming|c1", re.I)),
     ("recurrence", re.compile(r"recurr|late|subsequent|interval|pattern|later|repeat|cyclic", re.I)),
+    # "Onset after dose", "Time from dose", "Hours post-dose": how long after the dose the late fevers came
+    ("onset", re.compile(r"onset|latency|time (?:from|after|since)|hours? (?:post|after)|post-?dose", re.I)),
     ("infection", re.compile(r"infect|work-?up|culture|microbio", re.I)),
     ("impact", re.compile(r"impact|outcome|effect on|course|action", re.I)),
     ("age_sex", re.compile(r"\bage\b|\bsex\b|gender|age/sex", re.I)),
@@ -40,6 +42,7 @@ _SINGLE_EPISODE_CELL = re.compile(
     r"\s*(?:1|one|single|once)\b(?!\s*(?:-|–|to)\s*\d)(?![.,]\d)"
     r"(?!\s*(?:h|hrs?|hours?|d|days?|w|wks?|weeks?|months?|mg|x)\b)", re.IGNORECASE)
 _INTERVAL_HEADER = re.compile(r"interval|frequency|periodicity|every", re.I)
+_NOT_CRS = re.compile(r"\bnot\s+(?:a\s+|late\s+)?(?:CRS|cytokine release)", re.IGNORECASE)
 _NONE = re.compile(r"^\s*(?:none|no\b|nil|absent|not? (?:observed|reported)|—|-|n/?a)\b", re.I)
 _ID_CELL = re.compile(r"(?:case|patient|pt\.?)?\s*#?\s*(\d{1,3}|[A-J])\b", re.I)
 
@@ -132,6 +135,11 @@ def read_patient_table(table: Table, find_mentions: MentionFinder, text: str = "
             else:
                 out.evidence[key] = Evidence(f"{head}: {cell}", -1, -1, table.page)
             _read_cell(out, kind, cell, cell_mentions, head)
+        if any(_NOT_CRS.search(cell) for cell in row):
+            # "COVID-19, not CRS", "infections, not CRS": the row's late fevers are not CRS
+            # episodes, so their timing is no CRS pattern
+            for name in ("hours_post_dose", "recurrence_interval_days", "dose_linked"):
+                out.fields.pop(name, None)
         rows.append(out)
     return rows
 
@@ -167,6 +175,19 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
         treatments = [m.norm for m in mentions if m.label == TREATMENT and m.norm and not m.is_negated]
         if treatments:
             fields["first_treatments"] = list(dict.fromkeys(treatments))
+    elif kind == "onset":
+        # "24-48 h", "18-24 h", "~30 h": hours after the dose ("D+2" is a day, not hours)
+        for value in find_time_expressions(cell):
+            low = high = None
+            if value.kind == "post_dose" and value.hours:
+                low, high = value.hours
+            elif value.kind == "elapsed" and value.unit in ("hour", "day"):
+                low, high = (duration_days(value.duration_min or value.duration),
+                             duration_days(value.duration_max or value.duration))
+                low, high = (low * 24 if low is not None else None), (high * 24 if high is not None else None)
+            if low is not None and high is not None and high <= 7 * 24:
+                fields["hours_post_dose"] = [low, high]
+                break
     elif kind == "recurrence":
         interval_column = bool(_INTERVAL_HEADER.search(header))
         if interval_column:
@@ -231,7 +252,8 @@ def merge_table_row(record: PatientRecord, row: TableRow) -> None:
     f = row.fields
 
     columns = {"age": "age_sex", "sex": "age_sex", "drugs": "drug", "first_crs": "first",
-               "recurrence_interval_days": "recurrence", "hours_post_dose": "recurrence"}
+               "recurrence_interval_days": "recurrence",
+               "hours_post_dose": "onset" if "onset" in row.evidence else "recurrence"}
 
     def disagree(name: str, narrative: Any, table: Any) -> None:
         cell = row.evidence.get(columns.get(name.split(".")[0], name))

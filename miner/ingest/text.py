@@ -14,6 +14,11 @@ MAX_TEXT_BYTES = 20_000_000  # a larger .txt is almost certainly not a case repo
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _CAPTION = re.compile(r"^\s*(?:\*\*)?Table\s+\d+[.:]?\b.*$", re.IGNORECASE)
+# a table aligned with spaces: cells apart by two or more spaces
+_SPACE_CELLS = re.compile(r"[ ]{2,}")
+# its header names the patients of the rows ("Pt  Age/sex  BsAb ..."); space-aligned tables of one
+# patient's course stay in the narrative, where they are read line by line
+_ID_HEADER = re.compile(r"^(?:pts?\.?|patients?|cases?|#|no\.?|n°|id|subjects?)$", re.IGNORECASE)
 
 
 def decode_bytes(data: bytes, path: str) -> str:
@@ -50,11 +55,13 @@ def decode_bytes(data: bytes, path: str) -> str:
 
 
 def find_text_tables(text: str) -> list[Table]:
-    """Find tab-separated and Markdown pipe tables in plain text.
+    """Find tab-separated, Markdown pipe and space-aligned patient tables in plain text.
 
     A tab table is three or more consecutive lines with the same number (>= 3) of
     tab-separated cells; a pipe table is consecutive ``| a | b |`` lines (the rule line
-    ``|---|---|`` is dropped). A "Table N ..." line just above becomes the caption.
+    ``|---|---|`` is dropped); a space-aligned table is a header naming patients ("Pt  Age/sex
+    Drug ...") and the rows under it with as many cells apart by two or more spaces. A
+    "Table N ..." line just above becomes the caption.
     """
     tables: list[Table] = []
     lines = text.splitlines(keepends=True)
@@ -67,6 +74,8 @@ def find_text_tables(text: str) -> list[Table]:
     while i < len(lines):
         line = lines[i].rstrip("\r\n")
         kind = "tab" if line.count("\t") >= 2 else "pipe" if _PIPE_ROW.match(line) else ""
+        if not kind and _space_header(line):
+            kind = "space"
         if not kind:
             i += 1
             continue
@@ -80,6 +89,8 @@ def find_text_tables(text: str) -> list[Table]:
             elif kind == "pipe" and _PIPE_ROW.match(current):
                 if not _PIPE_RULE.match(current):
                     rows.append([c.strip() for c in current.strip().strip("|").split("|")])
+            elif kind == "space" and len(_SPACE_CELLS.split(current.strip())) == len(_SPACE_CELLS.split(line.strip())):
+                rows.append([c.strip() for c in _SPACE_CELLS.split(current.strip())])
             else:
                 break
             j += 1
@@ -94,6 +105,13 @@ def find_text_tables(text: str) -> list[Table]:
             tables.append(Table(rows=rows, caption=caption, start=offsets[i], end=end))
         i = max(j, i + 1)
     return tables
+
+
+def _space_header(line: str) -> bool:
+    """A space-aligned header of a table of patients: three or more cells, the first naming
+    the patients, none of them a bare number."""
+    cells = _SPACE_CELLS.split(line.strip())
+    return len(cells) >= 3 and bool(_ID_HEADER.match(cells[0])) and not any(c.isdigit() for c in cells)
 
 
 def read_text(path: str | Path, *, max_bytes: int = MAX_TEXT_BYTES) -> SourceDocument:

@@ -30,7 +30,8 @@ _WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|Rec
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 # a box or vignette names its case after a prefix: "Box 1. Illustrative case A", "Clinical vignette 2"
 # ("ITEM 1 - Patient A" in a board's minutes)
-_PREFIX = (r"(?:(?:Box|Panel|Vignette|Item|ITEM|Agenda item|AGENDA ITEM)[ \t]+\d{1,2}[.:]?[ \t]*[-–—:]?[ \t]+)?"
+_PREFIX = (r"(?:(?:Box|Panel|Vignette|Item|ITEM|Agenda item|AGENDA ITEM)[ \t]+\d{1,2}[.:]?[ \t]*[-–—:]?[ \t]+|"
+           r"\d{1,2}:\d{2}[ \t]+(?:[-–—|][ \t]*)?)?"  # an entry of a log: "21:10  Patient A (74M, ...)"
            r"(?P<pre>(?:Illustrative|Representative|Index|Clinical|Teaching|Exemplary)[ \t]+)?")
 _BOXED = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:Box|Panel|Vignette|Illustrative|Representative|"
                     r"Index|Clinical|Teaching|Exemplary)[ \t]+(?:\d{1,2}[.:]?[ \t]+)?(?:\w+[ \t]+)?[Cc]ase")
@@ -100,7 +101,10 @@ class PatientSegment:
     number: int | None  # the case number (letters and ordinals mapped to 1, 2, ...)
     start: int
     end: int
-    how: str  # "heading", "opener", "ordinal", "numbered", "single"
+    how: str  # "heading", "opener", "ordinal", "numbered", "single", "introduction", "thread"
+    # all of the patient's stretches, when a log's entries interleave patients ("21:10 Patient A
+    # ... 22:40 Patient B ... 08:30 Patient A"); empty when the segment is one stretch
+    parts: tuple[tuple[int, int], ...] = ()
 
 
 _NUMBER_WORDS = {w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten".split())}
@@ -216,6 +220,49 @@ def _introductions(text: str) -> list[tuple[int, int, str, str]]:
     return found
 
 
+# a post of a forum thread: "#1  mmgal_62 (Member since 2019)  posted Apr 2, 2025, 6:14 PM"
+_POST = re.compile(r"^[ \t]*#\d{1,4}[ \t]+(?P<author>[^\s(]+)[^\n]{0,80}?\bposted\b[^\n]*$", re.MULTILINE)
+
+
+def _original_posts(text: str) -> list[PatientSegment]:
+    """A forum thread: the patient is the one who started it; the replies of others (a
+    caregiver's husband's CAR-T, a moderator's trial figures) are not theirs. Empty when the
+    text is no thread of two or more posts."""
+    posts = list(_POST.finditer(text))
+    if len(posts) < 2:
+        return []
+    author = posts[0].group("author")
+    spans = [(post.start(), posts[index + 1].start() if index + 1 < len(posts) else len(text))
+             for index, post in enumerate(posts) if post.group("author") == author]
+    return [PatientSegment("Case 1", 1, spans[0][0], spans[-1][1], "thread", tuple(spans))]
+
+
+_ENTRY_CLOCK = re.compile(r"^[ \t]*\d{1,2}:\d{2}\b", re.MULTILINE)
+
+
+def _interleaved(text: str, found: list[tuple[int, int, str, str]],
+                 excluded: list[tuple[int, int]]) -> list[PatientSegment]:
+    """A log whose entries come back to patients already headed ("21:10 Patient A ... 22:40
+    Patient B ... 03:15 Patient B ... 08:30 Patient A"): each patient's entries, gathered.
+    Empty when no patient's heading comes back after another patient's."""
+    labels = {label: number for _, number, label, _ in found}
+    entries = sorted((m.start(), _label(m)) for m in _find(_HEADING, text)
+                     if _label(m) in labels and len(m.group("rest") or "") <= 100)
+    order = [label for _, label in entries]
+    if not any(label in order[:i] and order[i - 1] != label for i, label in enumerate(order) if i):
+        return []
+    end_of_text = _narrative_end(text, entries[0][0], excluded)
+    # every entry of the log ends at the next one, a patient's or not ("08:20  Handover to day team")
+    stamps = [m.start() for m in _ENTRY_CLOCK.finditer(text)]
+    parts: dict[str, list[tuple[int, int]]] = {}
+    for index, (start, label) in enumerate(entries):
+        end = entries[index + 1][0] if index + 1 < len(entries) else end_of_text
+        end = min([end] + [t for t in stamps if start < t < end])
+        parts.setdefault(label, []).append((start, min(end, end_of_text)))
+    return [PatientSegment(label, labels[label], spans[0][0], spans[-1][1], "heading", tuple(spans))
+            for label, spans in sorted(parts.items(), key=lambda item: labels[item[0]])]
+
+
 def _comparison_paragraph(text: str, start: int, end: int, labels: list[str]) -> int:
     """Where a paragraph after the last patient's first one names two or more of the series'
     patients ("In Observation 1 the fever came back ... In Observation 3 the CRS was limited
@@ -258,6 +305,8 @@ def segment_patients(
         for match in _find(pattern, text):
             if strategy == "heading" and len(match.group("rest") or "") > 100:
                 continue
+            if any(a <= match.start() < b for a, b in excluded):
+                continue  # a row of a table of patients ("Pt 1  64/F  Talquetamab ..."), read as a table
             token = match.group("id")
             # ids ("0412-0007", "Patient ID 12") are numbered in the order they come
             by_order = "-" in token or re.search(r"\bID\b", match.group(0), re.IGNORECASE)
@@ -267,6 +316,13 @@ def segment_patients(
         kept = _increasing(candidates)
         if len(kept) > len(found):  # the strategy that finds more patients wins
             found = kept
+    thread = _original_posts(text)
+    if thread:
+        return thread
+    if len(found) >= 2 and found[0][3] == "heading":
+        interleaved = _interleaved(text, found, excluded)
+        if interleaved:
+            return interleaved
     if len(found) < 2:
         ordinals = [
             (m.start(), _ordinal(m.group("ord")), f"Patient {_ordinal(m.group('ord'))}", "ordinal")

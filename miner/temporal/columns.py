@@ -67,13 +67,30 @@ def _hours(iso: str | None) -> float | None:
     return float(match.group("d") or 0) * 24 + float(match.group("h") or 0)
 
 
+_FIELD = re.compile(r"[ \t]*(?P<label>[^:\n]{2,60}):[ \t]")
+
+
+def field_label(text: str, position: int) -> str:
+    """The label of a "Label: value" line that ``position`` is in the value of ("Hours
+    post-dose: 24–36 h; ~30 h"), as a form or registry export writes; "" elsewhere.
+
+    >>> line = "Hours post-dose: 24-36 h; ~30 h"
+    >>> field_label(line, line.index("~30")), field_label(line, 0)
+    ('Hours post-dose', '')
+    """
+    start = text.rfind("\n", 0, position) + 1
+    match = _FIELD.match(text, start)
+    return match.group("label").strip() if match and match.end() <= position else ""
+
+
 def in_post_dose_column(value: TimeValue, text: str) -> TimeValue:
-    """A bare "36 h" in a table's "Time from the dose" column is 36 hours after a dose; any
-    other value is returned as it is."""
+    """A bare "36 h" in a table's "Time from the dose" column, or in the value of a form's
+    "Hours post-dose:" field, is 36 hours after a dose; any other value is returned as it is."""
     if value.kind != KIND_ELAPSED or value.anchor is not None or value.qualifier is not None \
             or value.unit not in ("hour", "day"):
         return value
-    if not POST_DOSE_COLUMN.search(column_header(text, value.start)):
+    if not (POST_DOSE_COLUMN.search(column_header(text, value.start))
+            or POST_DOSE_COLUMN.search(field_label(text, value.start))):
         return value
     low, high = _hours(value.duration_min or value.duration), _hours(value.duration_max or value.duration)
     if low is None or high is None or high > 96:

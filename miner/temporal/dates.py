@@ -226,7 +226,10 @@ def _build_month_first(match: re.Match[str], ctx: MatchContext) -> TimeValue | N
 
 # "F/u on febrile episode 5/31", "fever 5/31", "the dose 3/14": an event named just before
 _EVENT_NOUN_BEFORE = re.compile(r"\b(?:episodes?|fevers?|febrile|admission|visit|infusions?|injections?|"
-                                r"presentation|event)\s+(?:of\s+|on\s+)?\Z")
+                                r"presentation|event|ed|er|admitted|presented|discharged|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|"
+                                r"wednesday|thursday|friday|saturday|sunday)\s+(?:of\s+|on\s+)?\Z")
+# "17/2 dose -> T 38.2": a date of a dose
+_DOSE_NOUN_AFTER = re.compile(r"\s+(?:dose|infusion|injection|shot|administration)\b")
 
 
 _NUMERIC_LIST = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}\s*(?:,|;|and|&|,\s*and)\s*){2,}\d{1,2}/\d{1,2}(?![\d/])")
@@ -264,7 +267,8 @@ def _build_numeric(match: re.Match[str], ctx: MatchContext) -> TimeValue | None:
     is_dated = ctx.whole or (prep is not None and prep.group("prep") in _DAY_MONTH_PREPS) or (
         _ITEM_START.search(ctx.lowered, max(0, match.start() - 40), match.start()) is not None
         and _ENTRY_AFTER.match(ctx.lowered, match.end()) is not None) or (
-        _EVENT_NOUN_BEFORE.search(ctx.lowered, max(0, match.start() - 30), match.start()) is not None)
+        _EVENT_NOUN_BEFORE.search(ctx.lowered, max(0, match.start() - 30), match.start()) is not None) or (
+        _DOSE_NOUN_AFTER.match(ctx.lowered, match.end()) is not None)
     # "Interval history: 27/2: fever ...", "03/02 09:40 C4D1 given", "01/05-02/23: weekly doses"
     if not is_dated:
         # one of three or more listed: "pyrexial after each dose: 3/4, 17/4, 1/5 and 29/5"

@@ -123,7 +123,7 @@ _QUALIFIER_NAMES = {
 }
 
 # "20 h after the increase to 28 µg/day": a change to a stated dose level is a dose
-_DOSE_WORDS = (r"doses?|dosing|infusions?|injections?|administrations?|inj\.?|admin|"
+_DOSE_WORDS = (r"doses?|dosing|infusions?|injections?|administrations?|inj\.?|admin|shots?|"
                r"(?:increase|escalation|step[\s-]?up|up-?titration)(?=\s+to\s+\d)")
 _DOSE_NOUN = rf"(?P<noun>{_DOSE_WORDS})\b"
 _POST_MODIFIER = (
@@ -1285,6 +1285,7 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
     years.sort()
     if not years:
         return _with_days_of_month(text, first)
+    dated_months = sorted((v.start, v.date) for v in first if v.kind == "date" and v.date and len(v.date) >= 7)
     reference = datetime.date(int(years[0][1]), 1, 1)
     second_ctx = replace(ctx, settings=replace(settings, reference_date=reference, reference_is_written_date=False))
     second = _select(_found(matches, _build(second_ctx, matches, built)))
@@ -1298,6 +1299,12 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
             continue  # "yesterday" needs the document's own date, not a year from the text
         before = [year for start, year in years if start < value.start]
         year = before[-1] if before else years[0][1]
+        # a month well before the last dated month is in the next year: "started in Nov 2024 ...
+        # fever after the 3/3 dose" is 3 March 2025
+        months = [(start, date) for start, date in dated_months if start < value.start]
+        if before and months and value.date and len(value.date) >= 7 and months[-1][1][:4] == year \
+                and int(value.date[5:7]) < int(months[-1][1][5:7]) - 2:
+            year = str(int(year) + 1)
         result.append(replace(value, date=_with_year(value.date, year),
                               dates=tuple(_with_year(d, year) or d for d in value.dates)))
     return _with_days_of_month(text, result)

@@ -551,3 +551,56 @@ def test_a_stated_rhythm_and_a_held_dose_in_the_dates(extractor) -> None:  # typ
             "weeks for a chest infection. Cultures were negative each time. Recurrent late CRS at 14-day intervals.")
     (patient,) = _patients(extractor, text)
     assert patient.recurrence_interval_days == [14, 28]
+
+
+def test_a_space_aligned_table_gives_each_patients_hours_unless_not_crs(extractor, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from miner.extract import read_document
+
+    text = ("We report two patients on bispecific antibodies with fevers after cycle 1 (Table 1).\n\n"
+            "Table 1. Febrile events after cycle 1\n"
+            "Pt    Age/sex  BsAb (schedule)     CRS in C1   Late events, n  Onset after dose  Recurrence    "
+            "Interpretation\n"
+            "Pt 1  64/F     Talquetamab (Q2W)   G1, C1D3    4               24-36 h           every 14 d    "
+            "late CRS\n"
+            "Pt 2  70/M     Teclistamab (QW)    G1, C1D2    2               48 h              -             "
+            "infections, not CRS\n")
+    path = tmp_path / "series.txt"
+    path.write_text(text, encoding="utf-8")
+    one, two = extractor.extract(read_document(path)).patients
+    assert one.hours_post_dose == [24, 36] and one.recurrence_interval_days == [14, 14]
+    assert two.hours_post_dose is None and two.classification != "probable"
+
+
+def test_a_handover_email_with_abbreviated_drugs_and_weekday_dates(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Sent: Fri 21/03/2025 17:42\n"
+            "Pt 1 - 70F, RRMM. Started tec in Nov 2024, weekly, then q2wk since Jan.\n"
+            "- Spiking the day after each dose:\n"
+            "  * Mon 3/3 dose -> T 38.4 Tue 4/3 ~07:30, ~20 h post dose. BCx neg.\n"
+            "  * Mon 17/3 dose -> T 38.6 Tue 18/3 ~08:00, ~21 h post dose. BCx neg.\n")
+    (patient,) = _patients(extractor, text)
+    assert patient.drugs == ["teclistamab"]
+    assert patient.recurrence_interval_days == [14, 14] and patient.hours_post_dose == [20, 21]
+
+
+def test_a_form_export_field_by_field(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("Record ID: 201-0004\nT-cell engager received: Teclistamab\nDate of first dose: 10/1/24\n"
+            "CRS during cycle 1: No\nLate CRS (after cycle 1): Yes\n"
+            "Late CRS episodes (dates): 3/4/25; 3/18/25; 4/1/25\n"
+            "Hours post-dose: 26 h; 30 h; 28 h\n"
+            "Infection work-up: BCx x2, CXR at each episode; all negative\n"
+            "Treatment of late CRS (choice=Tocilizumab): Unchecked\n"
+            "Treatment of late CRS (choice=Acetaminophen): Checked\n")
+    (patient,) = _patients(extractor, text)
+    assert patient.first_crs is None and patient.recurrence_interval_days == [14, 14]
+    assert "tocilizumab" not in {t for e in patient.episodes for t in e.treatments} | set(patient.treatments)
+
+
+def test_an_initial_crs_is_not_blamed_on_a_later_pneumonia(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 70-year-old man started linvoseltamab. At 10 h after the first 5 mg infusion, he had 39.1 ℃ and "
+            "blood pressure 86/50 mmHg that recovered with fluids. It was grade 2 CRS, and tocilizumab was given. "
+            "In week 9, two days after the weekly injection, he had fever of 38.9 ℃ with cough; sputum culture "
+            "grew Klebsiella pneumoniae and it was treated as pneumonia.")
+    (patient,) = _patients(extractor, text)
+    assert patient.first_crs is not None and patient.first_crs["grade"] == 2
+    assert patient.hours_post_dose == [10, 10]
+    assert not [e for e in patient.episodes if e.phase == "late"]

@@ -81,6 +81,7 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
         ("Prednisolone 100 mg premedication planned before C12D1.",
          [("TREATMENT", "Prednisolone", ["is_hypothetical"])]),
         ("The label allows corticosteroid premedication.", [("TREATMENT", "corticosteroid", ["is_hypothetical"])]),
+        ("Until the last follow-up the fever was not happened again.", [("FEVER", "fever", ["is_negated"])]),
         ("One positive culture does not exclude CRS.",
          [("INFECTION_WORKUP", "culture", ["is_hypothetical"]), ("CRS", "CRS", [])]),
     ],

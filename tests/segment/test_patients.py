@@ -139,3 +139,24 @@ def test_an_unheaded_patient_goes_on_through_the_course_of_treatment() -> None:
             "later he developed T 38.8 C.\n\nReferences\n1. Smith J.")
     (only,) = segment_patients(text)
     assert "About 30 hours" in text[only.start:only.end]
+
+
+def test_a_log_that_comes_back_to_its_patients_gathers_each_ones_entries() -> None:
+    text = ("NIGHT 1\n\n21:10  Patient A (74M, tarlatamab)\nDose at 14:00.\n\n"
+            "22:40  Patient B (58F, axi-cel day +1)\nT 38.3, CRS grade 1.\n\n"
+            "08:30  Patient A\nT 38.6 at 08:30, 18.5 h post-dose.\n\n"
+            "08:40  Handover to day team\nA: late CRS. B: stable.\n")
+    a, b = segment_patients(text)
+    assert (a.label, b.label) == ("Patient A", "Patient B")
+    a_text = " ".join(text[s:e] for s, e in a.parts)
+    assert "18.5 h" in a_text and "CRS grade 1" not in a_text and "Handover" not in a_text
+
+
+def test_a_forum_thread_is_its_first_posters_story() -> None:
+    text = ("Thread: fever after every shot\n"
+            "#1  mm_jo (Member)  posted Apr 2, 2025\nI get a fever a day after each shot.\n\n"
+            "#2  carer_k (Caregiver)  posted Apr 2, 2025\nMy husband had CAR-T and CRS on day 7.\n\n"
+            "#3  mm_jo  posted Apr 17, 2025\nUpdate: fever again two days post-dose.\n")
+    (only,) = segment_patients(text)
+    joined = " ".join(text[s:e] for s, e in only.parts)
+    assert "Update" in joined and "husband" not in joined

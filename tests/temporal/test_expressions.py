@@ -828,3 +828,12 @@ def test_a_date_before_its_reading_and_a_list_of_day_month_dates() -> None:
     assert _texts("responded in 3/4 patients", REF_2023) == []  # one ratio is no date
     assert [v.unit for v in find_time_expressions("the infusions of weeks 13, 14, 15, 17 and 18")
             if v.kind == "cycle_day"] == ["week"]
+
+
+def test_day_month_dates_a_weekday_or_a_dose_tells() -> None:
+    reference = TemporalSettings(reference_date=datetime.date(2025, 3, 21))
+    assert [v.date for v in find_time_expressions("Mon 3/3 dose -> T 38.4 Tue 4/3 ~07:30", reference)
+            if v.kind == "date"] == ["2025-03-03", "2025-03-04"]
+    assert [v.date for v in find_time_expressions("17/2 dose -> T 38.2; presented to ED 18/2", reference)
+            if v.kind == "date"] == ["2025-02-17", "2025-02-18"]
+    assert [v.text for v in find_time_expressions("roughly a day after each shot")] == ["roughly a day after each shot"]
