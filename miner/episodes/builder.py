@@ -116,6 +116,7 @@ _DOSE_DATE_LEAD = re.compile(
     r"\s*(?:was\s+)?$",
     re.IGNORECASE)
 # weekly doses listed by week of therapy: "the infusions of weeks 13, 14, 15, 17 and 18"
+_WEEKS_WORD = re.compile(r"\bweeks\s+\d", re.IGNORECASE)
 _DOSE_WEEKS = re.compile(r"\b(?:doses?|infusions?|injections?|administrations?|treatments?)\s+(?:of|in|on|during)\s+"
                          r"weeks\s+(?P<weeks>\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})+)\b", re.IGNORECASE)
 _FIELD_NO = re.compile(r"\s*(?:no|none|n/?a|absent|unchecked|not done|negative|nil)\b", re.IGNORECASE)
@@ -397,6 +398,7 @@ class EpisodeBuilder:
         self.note_at = note_at  # which note an offset is in (note exports)
         self.text = text
         self.sentences = split_event_clauses(sentences, mentions)
+        self._sentence_starts = [s.start for s in self.sentences]
         self.mentions = mentions
         self._mark_dose_dates()
         self._stamps: dict[int, int | None] = {}
@@ -428,11 +430,14 @@ class EpisodeBuilder:
         # sentences that overlap the segment ("Results: Pt 1 (68F) received ..." starts
         # before the patient's label); only mentions inside the segment count
         # (a log's interleaved entries: the patient's own stretches only)
-        spans = parts or ((start, end),)
-        sentences = [s for s in self.sentences if any(s.end > a and s.start < b for a, b in spans)]
+        if parts:
+            sentences = [s for s in self.sentences if any(s.end > a and s.start < b for a, b in parts)]
+        else:
+            sentences = [s for s in self.sentences if s.end > start and s.start < end]
         by_sentence: dict[int, list[Mention]] = {s.index: [] for s in sentences}
         for mention in self.mentions:
-            if any(a <= mention.start < b for a, b in spans) and mention.sentence in by_sentence:
+            if mention.sentence in by_sentence and (start <= mention.start < end if not parts else
+                                                    any(a <= mention.start < b for a, b in parts)):
                 by_sentence[mention.sentence].append(mention)
         record.age, record.sex = find_age_sex(self.text[start:end])
         self._drugs(record, sentences, by_sentence)
@@ -1515,16 +1520,24 @@ class EpisodeBuilder:
                 self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
                                    [self.evidence(m.start, m.end)])
 
+    def _sentence_after(self, sentence: Sentence) -> Sentence | None:
+        position = bisect.bisect_right(self._sentence_starts, sentence.start)
+        return self.sentences[position] if position < len(self.sentences) else None
+
+    def _paragraph_of(self, sentence: Sentence) -> str:
+        """The sentence and what follows it to the paragraph's end (at most 400 characters)."""
+        end = self.text.find("\n\n", sentence.end, sentence.end + 400)
+        return self.text[sentence.start : end if end >= 0 else sentence.end + 400]
+
     def _listed_dose_weeks(self, events: list[_Event]) -> list[int]:
         """Days of the weekly doses a late event lists by week of therapy, each followed by the
         fever: "It followed the infusions of weeks 13, 14, 15, 17 and 18" (gaps 7, 7, 14, 7)."""
         found: list[int] = []
-        following = dict(zip(self.sentences, self.sentences[1:], strict=False)) if events else {}
         for event in events:
-            if event.phase != "late":
+            if event.phase != "late" or not _WEEKS_WORD.search(self._paragraph_of(event.sentence)):
                 continue
             text = event.sentence.text
-            after = following.get(event.sentence)
+            after = self._sentence_after(event.sentence)
             if after is not None and not self._paragraph_break(event.sentence, after):
                 # "From week 13 the fever returned ... It followed the infusions of weeks 13, ..."
                 text += " " + after.text

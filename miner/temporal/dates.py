@@ -95,9 +95,7 @@ _DAY_MON_YEAR = compile_pattern(
 # "Jun-03", "Apr-22" (a dated table's first column): month and day, the year from the reference
 # date; when the number could as well be that year or the one before or after ("Jan-25" in a
 # 2025 text: 25 January or January 2025?) there is no reading
-_MON_DASH_DAY = compile_pattern(
-    r"(?<![\w-])(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?P<day>[0-3]\d)(?![\w-]|[.,]\d)"
-)
+_MON_DASH_DAY = r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?P<day>[0-3]\d)(?![\w-]|[.,]\d)"
 # "March 3, 2024", "July 2023", "Jan. 2025", "June 19" (year from the reference date)
 _MONTH_FIRST = rf"\b(?P<mon>{MONTH_NAME})(?:\s+(?P<day>{_DAY})(?!\d|:\d))?(?:,?\s+(?P<year>{_YEAR}))?"
 # "2024-03-05", "14/09/2023", "09-14-2023", "14.09.2023", "14/09/23", "03/2024", "04/15"
@@ -375,7 +373,7 @@ DATE_RULES: tuple[Rule, ...] = (
     word_rule("date.the_shared_month_list", _THE_SHARED_MONTH_LIST, _build_shared_month_list),
     Rule("date.day_mon_year", _DAY_MON_YEAR, _build_day_mon_year),
     Rule("date.day_month", _DAY_MONTH, _build_day_month),
-    Rule("date.mon_dash_day", _MON_DASH_DAY, _build_mon_dash_day),
+    word_rule("date.mon_dash_day", _MON_DASH_DAY, _build_mon_dash_day),
     Rule("date.day_dash_mon", _DAY_DASH_MON, _build_day_dash_mon),
     word_rule("date.month_first", _MONTH_FIRST, _build_month_first),
     Rule("date.numeric", _NUMERIC, _build_numeric),
