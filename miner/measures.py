@@ -17,11 +17,14 @@ _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 # "39 °C", "102.4 °F", "38,5 °C", "Tmax 38.9", "temperature of 39.2", "febrile to 101.5F"
 _TEMPERATURE = re.compile(
     r"""
-    (?P<trigger>\b(?:t\s?max|temp(?:erature)?s?|febrile|fever(?:s)?|pyrexia|spiked|t)\b
+    (?P<trigger>\b(?:t\s?max|temp(?:erature)?s?|febrile|fever(?:s)?|pyrexia|spiked|burning\s+up|t)\b
         [^\d\n.;]{0,24}?)?
     (?<![\d.,/])(?P<value>\d{2,3}(?:[.,]\d{1,2})?)
     (?P<unit>\s?(?:°|º|˚)\s?[CF]\b|\s?[℃℉]|\s?(?:°|º|˚)|\s?deg(?:rees?)?\.?\s?(?:C|F|Celsius|Fahrenheit|centigrade)\b
         |\s?[CF]\b(?!\s*-?\s*(?:reactive|[a-z])))?
+    # a reading told by its instrument or its hour: "38.2 on the ear thermometer", "38.3 at 1 am"
+    (?P<after>(?<=\d)\s+(?:(?:on|by|with)\s+(?:the|her|his|my|a)\s+(?:\w+\s+)?thermometer
+        |at\s+\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|at\s+\d{1,2}:\d{2}))?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -56,7 +59,7 @@ def fahrenheit_to_celsius(value: float) -> float:
 # a number (its value) or at a trigger word that starts within 36 characters before one
 # (the longest trigger, "temperatures", is 12 characters, then at most 24 between).
 _VALUE_START = re.compile(r"\d(?<![\d.,/]\d)")  # _TEMPERATURE's value and its lookbehind
-_TRIGGER_START = re.compile(r"[tfps](?<!\w[tfps])", re.IGNORECASE)  # a word starting like a trigger
+_TRIGGER_START = re.compile(r"[tfpsb](?<!\w[tfpsb])", re.IGNORECASE)  # a word starting like a trigger
 _TRIGGER_REACH = 12 + 24
 
 
@@ -86,8 +89,9 @@ def find_temperatures(text: str) -> list[Temperature]:
         raw_value = match.group("value")
         unit_text = (match.group("unit") or "").strip()
         trigger = (match.group("trigger") or "").strip().lower()
-        if not unit_text and not trigger:
-            continue
+        if not unit_text and not trigger and not (match.group("after") and re.fullmatch(r"3[7-9][.,]\d|4[0-2][.,]\d",
+                                                                                       raw_value)):
+            continue  # (a reading by its thermometer or hour needs a decimal in the febrile range)
         if "," in raw_value and not unit_text:
             continue
         if trigger == "t" and not unit_text and "." not in raw_value:
@@ -156,7 +160,8 @@ def _grade_value(token: str | None) -> int | None:
 # what a CRS grade may be followed by; any other word names another toxicity or a disease
 # ("grade 2 dysgeusia", "grade 1 fatigue", "grade 2 follicular lymphoma", "grade 3A FL")
 _CRS_GRADE_FOLLOWERS = re.compile(
-    r"[ ]*(?:[\t|\n]|$)|\s*(?:$|[),.;:/\]]|\(|(?:crs|cytokine|cyto|fevers?|febrile|episodes?|events?|reactions?|"
+    r"[ ]*(?:[\t|\n]|$)|\s*(?:$|[),.;:/\]]|\(|\s[-–—]\s|"
+    r"(?:crs|cytokine|cyto|fevers?|febrile|episodes?|events?|reactions?|"
     r"toxicity|by|per|"
     r"according|and|or|in|on|at|after|with|during|that|which|was|were|is|despite|requir\w*|treated|managed|"
     r"resolv\w*|astct|lee|ctcae|asbmt|only|each|all|both|no|not|without|twice|again|recurr\w*|"

@@ -55,3 +55,9 @@ def test_grades_are_searched_only_where_they_can_start(parts: list[str]) -> None
     text = "".join(parts)
     found = [(m.span(), m.groups()) for m in finditer_at(_GRADE, text, _grade_starts(text))]
     assert found == [(m.span(), m.groups()) for m in _GRADE.finditer(text)]
+
+
+def test_a_reading_told_by_its_thermometer_or_its_hour() -> None:
+    found = find_temperatures("hot and shaky, 38.2 on the ear thermometer; later burning up, 38.6; then 38.3 at 1 am")
+    assert [t.celsius for t in found] == [38.2, 38.6, 38.3]
+    assert find_temperatures("room 38 at 1 am; dose 40 at 10:00; Hb 10.2 at 09:00") == []

@@ -120,6 +120,9 @@ _WEEKS_WORD = re.compile(r"\bweeks\s+\d", re.IGNORECASE)
 _DOSE_WEEKS = re.compile(r"\b(?:doses?|infusions?|injections?|administrations?|treatments?)\s+(?:of|in|on|during)\s+"
                          r"weeks\s+(?P<weeks>\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})+)\b", re.IGNORECASE)
 _FIELD_NO = re.compile(r"\s*(?:no|none|n/?a|absent|unchecked|not done|negative|nil)\b", re.IGNORECASE)
+_WEEKDAY_HEAD = re.compile(r"^\s*(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+_DENIED_BEFORE = re.compile(r"\b(?:did not|didn't|does not|has not|had not|never|no longer)\s+(?:\w+\s+)?"
+                            r"(?:recur\w*|return\w*|repeat\w*|occur\w*|happen\w*)\s+$", re.IGNORECASE)
 _ENTRY_STAMP = re.compile(r"\s*\|?\s*\d{1,2}:\d{2}\b")  # "04/01/2025 | 08:50 |", "2025/03/05 01:20"
 _ON_ONLY = re.compile(r"\s*(?:on|of)?\s*")
 # episodes counted, a retelling of several: "three post-infusion fevers, after C4, C5 and C6"
@@ -227,7 +230,7 @@ _PLAN_BEFORE = re.compile(r"\s*(?:Plan|Planned|Proposed|Recommend(?:ed|ation)?|C
                           # "Plan per lymphoma team: glofitamab after C3 if not in CR"
                           r"(?:\s+(?:per|from|of|by)\s+[^:.\n]{1,40})?\s*:?\s*(?:next\s+)?",
                           re.IGNORECASE)
-_SINGLE = re.compile(r"\b(?:a single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
+_SINGLE = re.compile(r"\b(?:a single|single|one|an isolated|only one)\s+(?:\w+\s+){0,2}?(?:episode|fever|event|"
                      r"evening|night|spike|temperature)\b", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*(?:[-•*–]\s|\(?\d{1,2}[.)]\s|\(?[a-h]\)\s|(?:Episode|Event|Admission|Visit)\s+\d)",
                         re.IGNORECASE)
@@ -558,8 +561,10 @@ class EpisodeBuilder:
         """The clock time of a timed entry, written at its head: "03/02 09:40 C4D1 ... given",
         "01/21/2025 | 06:15 | Phone: T 101.1°F", "2115: T 38.5"."""
         if sentence.index not in self._stamps:
-            head = sentence.text[:24]
-            clocks = [c for c in find_clock_times(head) if not re.search(r"[A-Za-z]{3,}", head[: c.start])]
+            head = sentence.text[:30]
+            # (a weekday may head the entry: "Wednesday, 3:00 AM - call from wife")
+            clocks = [c for c in find_clock_times(head)
+                      if not re.search(r"[A-Za-z]{3,}", _WEEKDAY_HEAD.sub("", head[: c.start]))]
             self._stamps[sentence.index] = clocks[0].minutes if clocks else None
         return self._stamps[sentence.index]
 
@@ -968,9 +973,10 @@ class EpisodeBuilder:
         passages: dict[int, list[Sentence]] = {}  # the sentences of each episode, for its ASTCT grade
         for event in events:
             grade, scale = self._grade(event.mentions)
-            where = None if _COUNTED.search(event.sentence.text) else self._onset_position(event.mentions)
+            counted = _COUNTED.search(event.sentence.text) is not None  # a retelling of several
+            where = None if counted else self._onset_position(event.mentions)
             lead: Sentence | None = None
-            if where is None and event.phase == "late" and not self._states_pattern(event.mentions):
+            if where is None and event.phase == "late" and not self._states_pattern(event.mentions) and not counted:
                 where, lead = self._position_before(sentences, position[event.sentence.index], by_sentence,
                                                     events)
             if where is None and event.phase == "late" and self.date_at is not None:
@@ -990,8 +996,9 @@ class EpisodeBuilder:
                 episode = placed[where]
             elif last_late is not None and not self._recurring(event) and (
                     position[event.sentence.index] - last_late[0] <= 1 or (
-                        position[event.sentence.index] - last_late[0] <= 3
+                        (position[event.sentence.index] - last_late[0] <= 3 or _SINGLE.search(event.sentence.text))
                         and not self._paragraph_break(sentences[last_late[0]], event.sentence))):
+                # ("Dr. L by video: fever in the night after the dose, single episode": the same one)
                 # "He was admitted ... The episode was attributed to CRS."; "Temp 38.9 at 08:00
                 # today. Sent to the Day Unit. Day Unit note: T 38.7 °C, BP 118/70"
                 episode = last_late[1]
@@ -1156,10 +1163,11 @@ class EpisodeBuilder:
                     return grades[0].value.get("high")
         return initial.grade
 
-    @staticmethod
-    def _states_pattern(mentions: list[Mention]) -> bool:
-        """"fever after every dose", "24-48 h after each infusion": a pattern, not one episode."""
+    def _states_pattern(self, mentions: list[Mention]) -> bool:
+        """"fever after every dose", "24-48 h after each infusion": a pattern, not one episode
+        (but not "fever did not recur after the next five weekly administrations")."""
         return any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
+                   and not _DENIED_BEFORE.search(self.text, max(0, m.start - 40), m.start)
                    for m in mentions)
 
     def _onset_position(self, mentions: list[Mention]) -> tuple[Any, ...] | None:

@@ -81,7 +81,10 @@ OTHER_EVENT = re.compile(
 # tests not done: "No blood cultures, no laboratory tests and no imaging were performed"
 WORKUP_NOT_DONE = re.compile(
     r"\b(?:no|without)\b[^.;]{0,80}?\b(?:was|were|had been|have been)\s+(?:performed|done|taken|obtained|drawn|"
-    r"sent|collected)\b|\b(?:not|never)\s+(?:been\s+)?(?:performed|done|taken|obtained|drawn|sent|collected)\b",
+    r"sent|collected)\b|\b(?:not|never)\s+(?:been\s+)?(?:performed|done|taken|obtained|drawn|sent|collected)\b|"
+    # "Nobody took any bloods or samples", "without any blood tests or cultures at the time"
+    r"\bnobody\s+(?:took|did|sent|checked)\b|\bwithout\s+(?:any\s+)?(?:blood\s+tests?|bloods|cultures?|tests?|"
+    r"investigations?|work-?up)\b|\bno\s+(?:tests|bloods|samples|investigations)\b",
     re.IGNORECASE,
 )
 WORKUP_NEGATIVE = re.compile(

@@ -72,6 +72,8 @@ _CYCLE_LENGTH = re.compile(r"\b(\d{1,2})[- ]day(?:s)?[- ](?:treatment )?cycles?\
 _EVENT_VERB = re.compile(r"\b(?:followed|develop\w*|complicated|presented|experienced|had|"
                          r"occurred|reported)\b", re.IGNORECASE)
 # ("C4D1 glofitamab 30 mg IV started." in an infusion log: the infusion began)
+# "Tuesday 03/04/2025, 9:30 AM - Home visit ... Teclistamab given 9:30 AM": a weekday before the entry's date
+_WEEKDAY_LEAD = re.compile(r"\s*(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*", re.IGNORECASE)
 _GIVEN = re.compile(r"\b(?:given|administered|infused|injected|received|tolerated|dosed|completed|"
                     r"(?:IV|SC|infusion|injection)\s+(?:started|begun|commenced|hung))\b",
                     re.IGNORECASE)
@@ -282,7 +284,8 @@ def build_timeline(sentences: list[TimedSentence], evidence_of: Any) -> Timeline
         # an infusion note: "C3D1 talquetamab 0.8 mg/kg SC given" on the note's date; a dated
         # entry of a flowsheet: "01/20/2025 | 10:15 | Mosunetuzumab 60 mg IV given (C1D15)"
         entry_date = sentence.default_date if not dates else (
-            dates[0]["date"] if dates[0]["start"] - sentence.start <= 3 else None)
+            dates[0]["date"] if dates[0]["start"] - sentence.start <= 3
+            or _WEEKDAY_LEAD.fullmatch(text[: dates[0]["start"] - sentence.start]) else None)
         if entry_date and sentence.drug_spans and _GIVEN.search(text) and not _NOT_GIVEN.search(text) \
                 and (not dates or not sentence.default_date) and sentence.event_at is None:
             cycle_day = cycle_days[0] if cycle_days else None

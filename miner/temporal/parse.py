@@ -1305,9 +1305,31 @@ def find_time_expressions_in_narrative(text: str, settings: TemporalSettings | N
         if before and months and value.date and len(value.date) >= 7 and months[-1][1][:4] == year \
                 and int(value.date[5:7]) < int(months[-1][1][5:7]) - 2:
             year = str(int(year) + 1)
+        year = _year_of_weekday(text, value, year)
         result.append(replace(value, date=_with_year(value.date, year),
                               dates=tuple(_with_year(d, year) or d for d in value.dates)))
     return _with_days_of_month(text, result)
+
+
+_WEEKDAY_BEFORE = re.compile(r"\b(?P<wd>mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+(?:the\s+)?\Z", re.IGNORECASE)
+
+
+def _year_of_weekday(text: str, value: TimeValue, year: str) -> str:
+    """The year, near the one the narrative gives, in which a year-less date written with its
+    weekday falls on that weekday ("Fri 6th December" in a diary that names no year of
+    treatment: 2024, not the 2023 of an aunt's CAR-T two paragraphs up)."""
+    weekday = _WEEKDAY_BEFORE.search(text, max(0, value.start - 14), value.start)
+    if weekday is None or not value.date or len(value.date) != 10:
+        return year
+    wanted = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(weekday.group("wd").lower())
+    month, day = int(value.date[5:7]), int(value.date[8:10])
+    for shift in (0, 1, -1, 2, -2, 3, -3):
+        try:
+            if datetime.date(int(year) + shift, month, day).weekday() == wanted:
+                return str(int(year) + shift)
+        except ValueError:
+            continue  # 29 February
+    return year
 
 
 # "the dose on the 17th was followed by fever on the 18th": a day of the month, read in the
@@ -1320,11 +1342,41 @@ _DAY_OF_MONTH = re.compile(
     re.IGNORECASE)
 
 
+# "the Saturday after (19th)": a day of the month in brackets
+_DAY_IN_PARENS = re.compile(r"(?<=\()(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)(?=\))", re.IGNORECASE)
 _DAY_PREP_BEFORE = re.compile(r"\b(?:on|of|from|until|by)\s+\Z", re.IGNORECASE)
 
 
 def _with_days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
-    return sorted(found + _days_of_month(text, found), key=lambda v: v.start)
+    found = found + _days_of_month(text, found)
+    return sorted(found + _weekday_entries(text, found), key=lambda v: v.start)
+
+
+# an entry of a log dated by its weekday only: "Wednesday, 3:00 AM - After-hours call from wife"
+_WEEKDAY_ENTRY = re.compile(r"^[ \t]*(?P<wd>mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]+"
+                            r"(?=\d{1,2}[:.]\d{2}|\d{1,2}\s*[ap]m)", re.IGNORECASE | re.MULTILINE)
+_WEEKDAY_STEMS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+
+
+def _weekday_entries(text: str, found: list[TimeValue]) -> list[TimeValue]:
+    """Log entries headed by a weekday alone, each the first such weekday after the last full
+    date before it (within 600 characters): "Tuesday 03/04/2025, 9:30 AM - dose ... Wednesday,
+    3:00 AM - call: T 101.4 °F" is 5 March."""
+    full = sorted((v.start, v.date) for v in found if v.kind == KIND_DATE and v.date and len(v.date) == 10)
+    added: list[TimeValue] = []
+    for match in _WEEKDAY_ENTRY.finditer(text):
+        before = [d for s, d in full if s < match.start() and match.start() - s <= 600]
+        if not before:
+            continue
+        anchor = datetime.date.fromisoformat(before[-1])  # type: ignore[arg-type]
+        wanted = _WEEKDAY_STEMS.index(match.group("wd").lower())
+        ahead = (wanted - anchor.weekday()) % 7 or 7
+        when = anchor + datetime.timedelta(days=ahead)
+        start = match.start("wd")
+        end = match.end("wd") + 3
+        added.append(TimeValue(kind=KIND_DATE, text=text[start:end], start=start, end=end, date=when.isoformat(),
+                               anchor=ANCHOR_NAMED_DATE, anchor_text=before[-1]))
+    return added
 
 
 def _days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
@@ -1333,8 +1385,9 @@ def _days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
     full = sorted((v.start, v.date) for v in found if v.kind == KIND_DATE and v.date and len(v.date) == 10)
     taken = [(v.start, v.end) for v in found]
     added: list[TimeValue] = []
-    for match in _DAY_OF_MONTH.finditer(text):
-        if not _DAY_PREP_BEFORE.search(text, max(0, match.start() - 7), match.start()):
+    matches = [(m, True) for m in _DAY_OF_MONTH.finditer(text)] + [(m, False) for m in _DAY_IN_PARENS.finditer(text)]
+    for match, needs_prep in matches:
+        if needs_prep and not _DAY_PREP_BEFORE.search(text, max(0, match.start() - 7), match.start()):
             continue  # "on the 4th", "of the 17th"; not "the 2nd dose"
         start, end = match.start(), match.end()
         if any(s < end and start < e for s, e in taken):

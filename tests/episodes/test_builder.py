@@ -604,3 +604,13 @@ def test_an_initial_crs_is_not_blamed_on_a_later_pneumonia(extractor) -> None:  
     assert patient.first_crs is not None and patient.first_crs["grade"] == 2
     assert patient.hours_post_dose == [10, 10]
     assert not [e for e in patient.episodes if e.phase == "late"]
+
+
+def test_a_single_late_fever_that_did_not_recur_after_the_next_doses(extractor) -> None:  # type: ignore[no-untyped-def]
+    text = ("A 71-year-old woman started teclistamab in October 2024, weekly. CRS was not observed during "
+            "step-up dosing. On 2025/4/8, the day after the dose of 2025/4/7, she had fever of 38.3℃; blood and "
+            "urine cultures were negative. The fever settled within a day, and fever did not recur after the next "
+            "five weekly administrations.")
+    (patient,) = _patients(extractor, text)
+    assert patient.first_crs is None
+    assert patient.classification == "possible"

@@ -82,6 +82,11 @@ def _flags(nlp, text: str) -> list[tuple[str, str, list[str]]]:  # type: ignore[
          [("TREATMENT", "Prednisolone", ["is_hypothetical"])]),
         ("The label allows corticosteroid premedication.", [("TREATMENT", "corticosteroid", ["is_hypothetical"])]),
         ("Until the last follow-up the fever was not happened again.", [("FEVER", "fever", ["is_negated"])]),
+        # a field's value ends after "no" ("Fever: no."); a clause goes on after it ("Phone check: no fever")
+        ("Phone check: no fever.", [("FEVER", "fever", ["is_negated"])]),
+        ("Fever: no. Chills: yes.", [("FEVER", "Fever", ["is_negated"])]),
+        ("CRS was not observed during step-up dosing.", [("CRS", "CRS", ["is_negated"])]),
+        ("Options: maybe steroids before the injection.", [("TREATMENT", "steroids", ["is_hypothetical"])]),
         ("One positive culture does not exclude CRS.",
          [("INFECTION_WORKUP", "culture", ["is_hypothetical"]), ("CRS", "CRS", [])]),
     ],

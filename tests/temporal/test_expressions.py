@@ -837,3 +837,12 @@ def test_day_month_dates_a_weekday_or_a_dose_tells() -> None:
     assert [v.date for v in find_time_expressions("17/2 dose -> T 38.2; presented to ED 18/2", reference)
             if v.kind == "date"] == ["2025-02-17", "2025-02-18"]
     assert [v.text for v in find_time_expressions("roughly a day after each shot")] == ["roughly a day after each shot"]
+
+
+def test_a_weekday_sets_the_year_and_dates_a_log_entry() -> None:
+    text = ("Diagnosed 2021; her sister had CAR-T in 2023. Injections: Fri 6th December, Fri 13th December.\n"
+            "-- Sat 22nd March --\nFever in the night. -- the Saturday after (29th) --\n"
+            "Tuesday 03/04/2025, 9:30 AM - dose given.\nWednesday, 3:00 AM - call: T 101.4 °F.\n")
+    dates = {v.text: v.date for v in find_time_expressions_in_narrative(text, US) if v.kind == "date"}
+    assert dates["6th December"] == "2024-12-06" and dates["22nd March"] == "2025-03-22"
+    assert dates["29th"] == "2025-03-29" and dates["Wednesday"] == "2025-03-05"
