@@ -59,7 +59,7 @@ def fahrenheit_to_celsius(value: float) -> float:
 # a number (its value) or at a trigger word that starts within 36 characters before one
 # (the longest trigger, "temperatures", is 12 characters, then at most 24 between).
 _VALUE_START = re.compile(r"\d(?<![\d.,/]\d)")  # _TEMPERATURE's value and its lookbehind
-_TRIGGER_START = re.compile(r"[tfpsb](?<!\w[tfpsb])", re.IGNORECASE)  # a word starting like a trigger
+_TRIGGER_START = re.compile(r"(?:[tfps]|b(?=urning))(?<!\w[tfpsb])", re.IGNORECASE)  # a word starting like a trigger
 _TRIGGER_REACH = 12 + 24
 
 

@@ -47,7 +47,9 @@ class Prefilter:
                 rule = json.loads(line)
                 for value in (rule.get("pattern"), rule.get("norm")):
                     if isinstance(value, str) and len(value) >= 3:
-                        words.add(re.escape(value))
+                        # a case-sensitive short name ("tec") is matched as written ("Ray-Tec" is a sponge)
+                        sensitive = value == rule.get("pattern") and rule.get("case_sensitive")
+                        words.add(f"(?-i:{re.escape(value)})" if sensitive else re.escape(value))
         alternation = "|".join(sorted(words, key=len, reverse=True) + list(_CLASS_WORDS))
         return cls(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE))  # whole words only
 

@@ -180,3 +180,11 @@ def test_work_up_as_other_clinics_write_it(mentions_of) -> None:  # type: ignore
     found = [m.text for m in mentions_of(text) if m.label == "INFECTION_WORKUP"]
     assert found == ["Uroculture", "urine MCS", "thorax CT", "CT pulmonary angiogram",
                      "pneumococcal urinary antigen", "respiratory pathogen panel", "bronchoalveolar lavage"]
+
+
+def test_a_short_drug_name_is_read_as_written(mentions_of) -> None:  # type: ignore[no-untyped-def]
+    from miner.prefilter import Prefilter
+
+    assert [m.norm for m in mentions_of("on tec q2wk since January") if m.label == DRUG] == ["teclistamab"]
+    assert [m for m in mentions_of("a moist Ray-Tec sponge") if m.label == DRUG] == []
+    assert not Prefilter.from_patterns().matches("The Ray-Tec was left in place.")
