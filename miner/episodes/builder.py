@@ -49,6 +49,7 @@ from miner.measures import FEVER_THRESHOLD_C, find_temperatures
 from miner.temporal import find_time_expressions
 from miner.temporal.clock import NEXT_DAY, clock_minutes, clock_text, find_clock_times, hours_between, hours_in_sentence
 from miner.temporal.columns import DOSE_COLUMN, column_header
+from miner.temporal.numbers import WEEKDAY
 
 _AGE_SEX = re.compile(
     r"(?P<age>\d{1,3})[- ](?:year|yr)s?[- ]old\s+(?:\w+\s+){0,2}?(?P<sex>woman|man|female|male|"
@@ -107,7 +108,7 @@ _ANTICYTOKINE = frozenset({"tocilizumab", "siltuximab", "anakinra", "dexamethaso
 _DOSE_DATE_LEAD = re.compile(
     r"\b(?:(?:last|previous|most recent|received|got|had)\s+(?:\w+\s+){0,2}(?:dose|infusion|injection|shot)|"
     r"(?:dose|dosing|infusion|injection|administration|shot)s?,?\s+(?:\w+\s+)?(?:of|on|given on)"
-    r"(?:\s+(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?)?|"  # "Shot on Monday June 16"
+    rf"(?:\s+{WEEKDAY},?)?|"  # "Shot on Monday June 16"
     # "she restarted on 2025.04.29", "resumed teclistamab on 3 June"
     r"(?:re-?started|resumed|re-?challenged|re-?dosed|dosed|injected|infused)\s+(?:\w+\s+){0,2}?on|"
     # "Received teclistamab 1.5 mg/kg on 08/12"
@@ -120,9 +121,7 @@ _WEEKS_WORD = re.compile(r"\bweeks\s+\d", re.IGNORECASE)
 _DOSE_WEEKS = re.compile(r"\b(?:doses?|infusions?|injections?|administrations?|treatments?)\s+(?:of|in|on|during)\s+"
                          r"weeks\s+(?P<weeks>\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})+)\b", re.IGNORECASE)
 _FIELD_NO = re.compile(r"\s*(?:no|none|n/?a|absent|unchecked|not done|negative|nil)\b", re.IGNORECASE)
-_WEEKDAY_HEAD = re.compile(r"^\s*(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
-_DENIED_BEFORE = re.compile(r"\b(?:did not|didn't|does not|has not|had not|never|no longer)\s+(?:\w+\s+)?"
-                            r"(?:recur\w*|return\w*|repeat\w*|occur\w*|happen\w*)\s+$", re.IGNORECASE)
+_WEEKDAY_HEAD = re.compile(rf"^\s*{WEEKDAY}\b", re.IGNORECASE)
 _ENTRY_STAMP = re.compile(r"\s*\|?\s*\d{1,2}:\d{2}\b")  # "04/01/2025 | 08:50 |", "2025/03/05 01:20"
 _ON_ONLY = re.compile(r"\s*(?:on|of)?\s*")
 # episodes counted, a retelling of several: "three post-infusion fevers, after C4, C5 and C6"
@@ -1167,7 +1166,7 @@ class EpisodeBuilder:
         """"fever after every dose", "24-48 h after each infusion": a pattern, not one episode
         (but not "fever did not recur after the next five weekly administrations")."""
         return any(m.label == TIMING and m.value and m.value.get("periodic") and m.value.get("kind") == "post_dose"
-                   and not _DENIED_BEFORE.search(self.text, max(0, m.start - 40), m.start)
+                   and not cues.DENIED_BEFORE.search(self.text, max(0, m.start - 40), m.start)
                    for m in mentions)
 
     def _onset_position(self, mentions: list[Mention]) -> tuple[Any, ...] | None:
@@ -1176,14 +1175,14 @@ class EpisodeBuilder:
         if self._states_pattern(mentions):
             return None  # "the day after each of the four weekly injections (C3D1, C3D8, ...)"
         dose_date: tuple[Any, ...] | None = None
-        onset = min((m.start for m in mentions if m.label in (FEVER, CRS) and m.is_asserted), default=-1)
+        fevers = [m for m in mentions if m.label in (FEVER, CRS) and m.is_asserted]
+        onset = min((f.start for f in fevers), default=-1)
 
         def day_named_after(position: int) -> bool:
             """A cycle day later in the sentence: the episode's own, not its dose's."""
             return any(later.label == TIMING and later.start >= position and later.value
                        and later.value.get("kind") == "cycle_day" and later.value.get("day") for later in mentions)
 
-        fevers = [m for m in mentions if m.label in (FEVER, CRS) and m.is_asserted]
         for m in mentions:
             # the date written with the fever ("MD review 04/01: fever 03/12 after C4") is the
             # episode's, whatever date the line opens with
@@ -1454,8 +1453,7 @@ class EpisodeBuilder:
             # the dated episodes may show what the stated rhythm leaves out: "at 14-day intervals
             # and once after 28 days", dates 3/4, 17/4, 1/5, 29/5 after a two-week hold; a gap a
             # whole number of stated intervals (a held or skipped dose) widens the range
-            dated = sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10}
-                           | set(self._listed_event_dates(events)))
+            dated = self._late_dates(record, events)
             # (a day or two apart is one illness told twice: "On 29/5 ... apyrexial from 30/5")
             gaps = [g for g in successive_gaps(_day_numbers(dated)) if 2 < g <= 120]
             positions = sorted(set(self._listed_event_days(events, timeline, doses=True)
@@ -1496,8 +1494,7 @@ class EpisodeBuilder:
             self._set_interval(record, [(min(gaps), max(gaps))], source,
                                [e.evidence[0] for e in late if e.evidence])
             return
-        dated = sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10}
-                       | set(self._listed_event_dates(events)))
+        dated = self._late_dates(record, events)
         if len(dated) >= 2:
             gaps = [g for g in successive_gaps(_day_numbers(dated)) if 0 < g <= 120]
             if gaps:
@@ -1527,6 +1524,11 @@ class EpisodeBuilder:
             if m.value:
                 self._set_interval(record, [m.value["interval_days"]], "dosing schedule",
                                    [self.evidence(m.start, m.end)])
+
+    def _late_dates(self, record: PatientRecord, events: list[_Event]) -> list[str]:
+        """The full dates of the late episodes and of the fevers their events list, in order."""
+        return sorted({e.date for e in record.episodes if e.phase == "late" and e.date and len(e.date) == 10}
+                      | set(self._listed_event_dates(events)))
 
     def _sentence_after(self, sentence: Sentence) -> Sentence | None:
         position = bisect.bisect_right(self._sentence_starts, sentence.start)

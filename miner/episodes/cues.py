@@ -29,11 +29,13 @@ LATE_PHASE = re.compile(
     re.IGNORECASE,
 )
 # a recurrence denied: "it did not recur", "no recurrence", "never returned"
+_DENIAL = r"\b(?:did not|didn't|does not|has not|had not|never|no longer)\s+(?:\w+\s+)?"
 NOT_RECURRING = re.compile(
-    r"\b(?:did not|didn't|does not|has not|had not|never|no longer)\s+(?:\w+\s+)?(?:recur\w*|return\w*|repeat\w*)"
-    r"[^.;]*|\b(?:no|without)\s+(?:further\s+)?recurrences?\b[^.;]*",
+    rf"{_DENIAL}(?:recur\w*|return\w*|repeat\w*)[^.;]*|\b(?:no|without)\s+(?:further\s+)?recurrences?\b[^.;]*",
     re.IGNORECASE,
 )
+# a denial just before what it denies: "fever did not recur [after the next five weekly doses]"
+DENIED_BEFORE = re.compile(rf"{_DENIAL}(?:recur\w*|return\w*|repeat\w*|occur\w*|happen\w*)\s+$", re.IGNORECASE)
 RECURRING = re.compile(
     r"\b(?:recurren\w*|recurr\w+|recur|recurs|repeated\w*|repetitive|cyclic\w*|periodic\w*|"
     r"every|each|consistently|regularly|regular intervals|predictabl\w*|"

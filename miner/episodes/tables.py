@@ -20,6 +20,7 @@ from miner.grading import derive_from_text
 from miner.ingest.document import Table
 from miner.labels import CRS, DRUG, GRADE, INFECTION, TIMING, TREATMENT
 from miner.temporal import find_time_expressions
+from miner.temporal.columns import elapsed_hours
 
 MentionFinder = Callable[[list[str]], list[list[Mention]]]
 
@@ -178,15 +179,9 @@ def _read_cell(row: TableRow, kind: str, cell: str, mentions: list[Mention], hea
     elif kind == "onset":
         # "24-48 h", "18-24 h", "~30 h": hours after the dose ("D+2" is a day, not hours)
         for value in find_time_expressions(cell):
-            low = high = None
-            if value.kind == "post_dose" and value.hours:
-                low, high = value.hours
-            elif value.kind == "elapsed" and value.unit in ("hour", "day"):
-                low, high = (duration_days(value.duration_min or value.duration),
-                             duration_days(value.duration_max or value.duration))
-                low, high = (low * 24 if low is not None else None), (high * 24 if high is not None else None)
-            if low is not None and high is not None and high <= 7 * 24:
-                fields["hours_post_dose"] = [low, high]
+            hours = value.hours if value.kind == "post_dose" and value.hours else elapsed_hours(value)
+            if hours is not None and hours[1] <= 7 * 24:
+                fields["hours_post_dose"] = [hours[0], hours[1]]
                 break
     elif kind == "recurrence":
         interval_column = bool(_INTERVAL_HEADER.search(header))

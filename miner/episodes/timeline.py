@@ -25,6 +25,7 @@ from typing import Any
 
 from miner.episodes.model import Episode, Evidence
 from miner.temporal.clock import clock_minutes, clock_text
+from miner.temporal.numbers import WEEKDAY
 
 #: Dose-event kinds, in the order a course usually runs.
 FIRST_DOSE = "first_dose"
@@ -73,7 +74,7 @@ _EVENT_VERB = re.compile(r"\b(?:followed|develop\w*|complicated|presented|experi
                          r"occurred|reported)\b", re.IGNORECASE)
 # ("C4D1 glofitamab 30 mg IV started." in an infusion log: the infusion began)
 # "Tuesday 03/04/2025, 9:30 AM - Home visit ... Teclistamab given 9:30 AM": a weekday before the entry's date
-_WEEKDAY_LEAD = re.compile(r"\s*(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*", re.IGNORECASE)
+_WEEKDAY_LEAD = re.compile(rf"\s*{WEEKDAY},?\s*", re.IGNORECASE)
 _GIVEN = re.compile(r"\b(?:given|administered|infused|injected|received|tolerated|dosed|completed|"
                     r"(?:IV|SC|infusion|injection)\s+(?:started|begun|commenced|hung))\b",
                     re.IGNORECASE)

@@ -9,6 +9,7 @@ case-presentation section when it has one, else the whole text.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -30,11 +31,13 @@ _WORD = (r"(?P<word>Case|Patient|Pt\.?|Subject|Observation|Obs\.|Participant|Rec
 # a heading line: "Case 1", "## Patient 2:", "Pt #3 -", "**Case 4.**", "Case 5 (talquetamab)"
 # a box or vignette names its case after a prefix: "Box 1. Illustrative case A", "Clinical vignette 2"
 # ("ITEM 1 - Patient A" in a board's minutes)
-_PREFIX = (r"(?:(?:Box|Panel|Vignette|Item|ITEM|Agenda item|AGENDA ITEM)[ \t]+\d{1,2}[.:]?[ \t]*[-–—:]?[ \t]+|"
+_BOX_WORDS = "Box|Panel|Vignette"
+_CASE_KINDS = "Illustrative|Representative|Index|Clinical|Teaching|Exemplary"
+_PREFIX = (rf"(?:(?:{_BOX_WORDS}|Item|ITEM|Agenda item|AGENDA ITEM)[ \t]+\d{{1,2}}[.:]?[ \t]*[-–—:]?[ \t]+|"
            r"\d{1,2}:\d{2}[ \t]+(?:[-–—|][ \t]*)?)?"  # an entry of a log: "21:10  Patient A (74M, ...)"
-           r"(?P<pre>(?:Illustrative|Representative|Index|Clinical|Teaching|Exemplary)[ \t]+)?")
-_BOXED = re.compile(r"[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:Box|Panel|Vignette|Illustrative|Representative|"
-                    r"Index|Clinical|Teaching|Exemplary)[ \t]+(?:\d{1,2}[.:]?[ \t]+)?(?:\w+[ \t]+)?[Cc]ase")
+           rf"(?P<pre>(?:{_CASE_KINDS})[ \t]+)?")
+_BOXED = re.compile(rf"[ \t]*(?:#{{1,6}}[ \t]*)?(?:\*\*)?(?:{_BOX_WORDS}|{_CASE_KINDS})[ \t]+"
+                    r"(?:\d{1,2}[.:]?[ \t]+)?(?:\w+[ \t]+)?[Cc]ase")
 # "\n\nRecognising late CRS\n": a short title line, without end punctuation, after a blank line
 _TITLE_AFTER_BREAK = re.compile(r"\n[ \t]*\n[ \t]*(?:#{1,6}[ \t]*)?[A-Z][^\n.;:!?]{2,60}\n(?=[ \t]*\S)")
 _HEADING = re.compile(
@@ -203,14 +206,17 @@ def _introductions(text: str) -> list[tuple[int, int, str, str]]:
     found: list[tuple[int, int, str, str]] = []
     ages: set[str] = set()
     paragraph_starts: set[int] = set()
+    breaks: list[int] | None = None  # where each paragraph starts, found once, if needed
     for match in _INTRODUCTION.finditer(text):
         sentence_start = max(text.rfind(". ", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
         sentence_end = text.find(". ", match.end())
         sentence = text[sentence_start : sentence_end if sentence_end > 0 else len(text)]
         if match.group("age") in ages or _CITED.search(sentence):
             continue
-        brk = [m.end() for m in _PARAGRAPH.finditer(text, 0, match.start())]
-        start = brk[-1] if brk else 0
+        if breaks is None:
+            breaks = [m.end() for m in _PARAGRAPH.finditer(text)]
+        before = bisect.bisect_right(breaks, match.start())
+        start = breaks[before - 1] if before else 0
         if start in paragraph_starts:
             continue  # one paragraph, one patient: a second age there is a relative or a comparison
         ages.add(match.group("age"))

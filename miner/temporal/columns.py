@@ -83,16 +83,22 @@ def field_label(text: str, position: int) -> str:
     return match.group("label").strip() if match and match.end() <= position else ""
 
 
+def elapsed_hours(value: TimeValue) -> tuple[float, float] | None:
+    """The hours of an elapsed value written in hours or days ("36 h", "24-48 h", "1 day"), as
+    [min, max]; None for other values."""
+    if value.kind != KIND_ELAPSED or value.unit not in ("hour", "day"):
+        return None
+    low, high = _hours(value.duration_min or value.duration), _hours(value.duration_max or value.duration)
+    return (low, high) if low is not None and high is not None else None
+
+
 def in_post_dose_column(value: TimeValue, text: str) -> TimeValue:
     """A bare "36 h" in a table's "Time from the dose" column, or in the value of a form's
     "Hours post-dose:" field, is 36 hours after a dose; any other value is returned as it is."""
-    if value.kind != KIND_ELAPSED or value.anchor is not None or value.qualifier is not None \
-            or value.unit not in ("hour", "day"):
+    hours = elapsed_hours(value)
+    if hours is None or hours[1] > 96 or value.anchor is not None or value.qualifier is not None:
         return value
     if not (POST_DOSE_COLUMN.search(column_header(text, value.start))
             or POST_DOSE_COLUMN.search(field_label(text, value.start))):
         return value
-    low, high = _hours(value.duration_min or value.duration), _hours(value.duration_max or value.duration)
-    if low is None or high is None or high > 96:
-        return value
-    return dataclasses.replace(value, kind=KIND_POST_DOSE, anchor=ANCHOR_DOSE, hours=(low, high))
+    return dataclasses.replace(value, kind=KIND_POST_DOSE, anchor=ANCHOR_DOSE, hours=hours)

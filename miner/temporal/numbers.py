@@ -68,6 +68,11 @@ ORDINAL = (
     r"twelfth|\d{1,2}(?:st|nd|rd|th))"
 )
 
+#: The weekdays by their stems ("wednes" + "day"), Monday first as ``date.weekday()`` counts.
+WEEKDAY_STEMS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+#: A weekday written out ("Monday", "wednesday").
+WEEKDAY = rf"(?:{'|'.join(WEEKDAY_STEMS)})day"
+
 #: Time units as written; ``\b`` keeps "d" out of "dose" and "h" out of "hours".
 UNIT = (
     r"(?:minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mths?|mos?|"

@@ -56,6 +56,8 @@ from miner.temporal.numbers import (
     RANGE_SEPARATOR,
     UNIT,
     UNIT_GUARD,
+    WEEKDAY,
+    WEEKDAY_STEMS,
     WORD_VALUES,
     canonical_unit,
     iso_duration,
@@ -966,7 +968,7 @@ def _build_frequency(match: re.Match[str], ctx: MatchContext) -> TimeValue | Non
 # "on Mondays", "every Tuesday": weekly
 # "every Saturday", "on Fridays", "every other Saturday", "on alternate Mondays" ("on Monday 3
 # March" is a date, not a rhythm)
-_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_WEEKDAY = WEEKDAY
 _WEEKDAYS = (
     rf"\b(?:(?:every|each)\s+(?P<other>(?:other|second|alternate)\s+)?(?P<v2>{_WEEKDAY}s?)"
     rf"|on\s+(?P<other2>(?:other|alternate|every\s+other|every\s+second)\s+)?(?P<v3>{_WEEKDAY}s)"
@@ -1353,9 +1355,8 @@ def _with_days_of_month(text: str, found: list[TimeValue]) -> list[TimeValue]:
 
 
 # an entry of a log dated by its weekday only: "Wednesday, 3:00 AM - After-hours call from wife"
-_WEEKDAY_ENTRY = re.compile(r"^[ \t]*(?P<wd>mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]+"
+_WEEKDAY_ENTRY = re.compile(rf"^[ \t]*(?P<wd>{'|'.join(WEEKDAY_STEMS)})day,?[ \t]+"
                             r"(?=\d{1,2}[:.]\d{2}|\d{1,2}\s*[ap]m)", re.IGNORECASE | re.MULTILINE)
-_WEEKDAY_STEMS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
 
 
 def _weekday_entries(text: str, found: list[TimeValue]) -> list[TimeValue]:
@@ -1369,7 +1370,7 @@ def _weekday_entries(text: str, found: list[TimeValue]) -> list[TimeValue]:
         if not before:
             continue
         anchor = datetime.date.fromisoformat(before[-1])  # type: ignore[arg-type]
-        wanted = _WEEKDAY_STEMS.index(match.group("wd").lower())
+        wanted = WEEKDAY_STEMS.index(match.group("wd").lower())
         ahead = (wanted - anchor.weekday()) % 7 or 7
         when = anchor + datetime.timedelta(days=ahead)
         start = match.start("wd")
